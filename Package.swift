@@ -1,0 +1,36 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "nntrain",
+    products: [
+        .library(name: "NN", targets: ["NN"]),
+        .library(name: "NNMPI", targets: ["NNMPI"]),
+        .executable(name: "nntrain", targets: ["nntrain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // Public API.
+        .target(name: "NN", dependencies: ["NNCore"]),
+        .target(name: "NNMPI", dependencies: ["NNCore", "CMPI"]),
+        .executableTarget(
+            name: "nntrain",
+            dependencies: [
+                "NN", "NNMPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // Implementation details.
+        .target(name: "NNCore", dependencies: ["CBLAS"]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+
+        // Tests.
+        .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
+        .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "NNTrainTests", dependencies: ["nntrain", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,84 @@
+import Foundation
+
+/// Crossentropy between one-hot (or soft) target rows and a probability (or logit) row.
+///
+/// Keras: `CategoricalCrossentropy(from_logits=False)`. From probabilities, Keras first divides
+/// each row by its sum, then clips to `[1e-7, 1 − 1e-7]`: `−Σ t · log clip(p / Σp)`. From logits
+/// it is TensorFlow's softmax crossentropy, `Σt · logsumexp(z) − Σ t · z`.
+public struct CategoricalCrossentropy: Loss {
+    public var name: String { "categorical_crossentropy" }
+    /// Whether predictions are logits. Defaults to `false`.
+    public var fromLogits: Bool
+
+    public init(fromLogits: Bool = false) { self.fromLogits = fromLogits }
+
+    public func readingLogits(of activation: ActivationFunction) -> (any Loss)? {
+        activation.producesLogits ? CategoricalCrossentropy(fromLogits: true) : nil
+    }
+
+    public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
+        try validateSameWidth(targets: targets, outputWidth: outputWidth)
+    }
+
+    public func sum(predictions: Tensor, targets: Tensor) -> Double {
+        let rows = predictions.rows, width = predictions.rowWidth
+        var total = 0.0
+        predictions.scalars.withUnsafeBufferPointer { p in
+            targets.scalars.withUnsafeBufferPointer { t in
+                for r in 0..<rows {
+                    let row = p.baseAddress! + r * width, target = t.baseAddress! + r * width
+                    var loss: Float = 0
+                    if fromLogits {
+                        let lse = Crossentropy.logSumExp(row, width: width)
+                        for j in 0..<width { loss += target[j] * (lse - row[j]) }
+                    } else {
+                        var rowSum: Float = 0
+                        for j in 0..<width { rowSum += row[j] }
+                        for j in 0..<width {
+                            loss -= target[j] * Foundation.log(Crossentropy.clip(row[j] / rowSum))
+                        }
+                    }
+                    total += Double(loss)
+                }
+            }
+        }
+        return total
+    }
+
+    public func gradient(
+        predictions: Tensor, targets: Tensor, scale: Float, into gradient: inout Tensor
+    ) {
+        let rows = predictions.rows, width = predictions.rowWidth
+        gradient.setRows(rows)
+        predictions.scalars.withUnsafeBufferPointer { p in
+            targets.scalars.withUnsafeBufferPointer { t in
+                gradient.scalars.withUnsafeMutableBufferPointer { g in
+                    for r in 0..<rows {
+                        let row = p.baseAddress! + r * width, target = t.baseAddress! + r * width
+                        let out = g.baseAddress! + r * width
+                        var targetSum: Float = 0
+                        for j in 0..<width { targetSum += target[j] }
+                        if fromLogits {
+                            // softmax(z) · Σt − t
+                            out.update(from: row, count: width)
+                            Activations.softmaxRow(out, width: width)
+                            for j in 0..<width { out[j] = scale * (out[j] * targetSum - target[j]) }
+                        } else {
+                            // Through the normalisation q = p / S: ∂q_j/∂p_k = (δ_jk − q_j) / S.
+                            var rowSum: Float = 0
+                            for j in 0..<width { rowSum += row[j] }
+                            var weighted: Float = 0
+                            for j in 0..<width {
+                                let q = row[j] / rowSum
+                                let u = Crossentropy.passesClip(q) ? -target[j] / Crossentropy.clip(q) : 0
+                                out[j] = u
+                                weighted += u * q
+                            }
+                            for j in 0..<width { out[j] = scale * (out[j] - weighted) / rowSum }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

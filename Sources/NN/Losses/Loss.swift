@@ -1,0 +1,57 @@
+/// A training objective. Keras: `keras.losses`.
+///
+/// A loss reports *sums* over the rows it is given, never means: the trainer divides by the
+/// global row count of the batch, so that any number of ranks takes the single-process step.
+/// Per-sample values follow Keras 3 on TensorFlow, including clipping probabilities to
+/// `[1e-7, 1 − 1e-7]`.
+public protocol Loss: Sendable {
+    /// The Keras name: `"sparse_categorical_crossentropy"`.
+    var name: String { get }
+    /// The sum of the per-sample losses over the rows of `predictions`.
+    func sum(predictions: Tensor, targets: Tensor) -> Double
+    /// Writes `scale · ∂sum/∂predictions` into `gradient` (same shape as `predictions`).
+    func gradient(predictions: Tensor, targets: Tensor, scale: Float, into gradient: inout Tensor)
+    /// The loss to compute from the pre-activation values when the model's output layer ends
+    /// with `activation`, or `nil` to compute from the output itself. Keras 3 reads the logits
+    /// of a final sigmoid or softmax for its crossentropy losses.
+    func readingLogits(of activation: ActivationFunction) -> (any Loss)?
+    /// Checks that `targets` can be compared with outputs `outputWidth` wide.
+    func validate(targets: Tensor, outputWidth: Int) throws(ModelError)
+}
+
+extension Loss {
+    public func readingLogits(of activation: ActivationFunction) -> (any Loss)? { nil }
+
+    /// Targets for element-wise losses: the same number of values per row as the output.
+    func validateSameWidth(targets: Tensor, outputWidth: Int) throws(ModelError) {
+        guard targets.rowWidth == outputWidth, targets.shape.count <= 2 else {
+            throw .invalidData(
+                "Loss '\(name)' needs targets with \(outputWidth) value(s) per sample to match the "
+                    + "model's output. Received: targets of shape \(ModelError.render(targets.shape))")
+        }
+    }
+}
+
+/// The clipping bound Keras applies to probabilities (`keras.config.epsilon()`).
+let probabilityEpsilon: Float = 1e-7
+
+/// Resolves loss names (canonical, class names, aliases, and the Keras 2 names of the notes).
+public enum Losses {
+    /// Resolves a Keras loss name such as `"mse"` or `"SparseCategoricalCrossentropy"`.
+    ///
+    /// - Throws: `ModelError.unknownName` ("Unknown loss 'msee'. Did you mean 'mse'?").
+    public static func named(_ name: String) throws(ModelError) -> any Loss {
+        try Identifiers.resolve(name, in: table, kind: "loss")
+    }
+
+    /// The canonical names, for help texts.
+    public static var names: [String] { table.map { $0.names[0] } }
+
+    static let table: [(names: [String], value: any Loss)] = [
+        (["sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"],
+         SparseCategoricalCrossentropy()),
+        (["categorical_crossentropy", "CategoricalCrossentropy"], CategoricalCrossentropy()),
+        (["binary_crossentropy", "BinaryCrossentropy"], BinaryCrossentropy()),
+        (["mean_squared_error", "MeanSquaredError", "mse", "MSE"], MeanSquaredError()),
+    ]
+}

@@ -1,0 +1,66 @@
+extension Sequential {
+    /// Stops when ranks were given different configurations or data: training would silently
+    /// diverge otherwise. Every rank learns the outcome, and rank 0 reports it.
+    func checkAgreement(
+        x: Tensor, y: Tensor, batchSize: Int, epochs: Int, shuffle: Bool,
+        over world: any Communicator
+    ) throws {
+        guard world.size > 1 else { return }
+        let configuration = Fingerprint.of(
+            configurationDescription + " batch=\(batchSize) epochs=\(epochs) shuffle=\(shuffle)")
+        let data = Fingerprint.of(x, y)
+        let configurations = try world.allgather(configuration)
+        let datas = try world.allgather(data)
+        if let rank = configurations.firstIndex(where: { $0 != configurations[0] }) {
+            throw CommunicatorError.mismatch(
+                "rank \(rank) has a different training configuration (model, compile settings, "
+                    + "flags or seed) than rank 0")
+        }
+        if let rank = datas.firstIndex(where: { $0 != datas[0] }) {
+            throw CommunicatorError.mismatch(
+                "rank \(rank) has different training data (fingerprint "
+                    + "\(Fingerprint.hex(datas[rank]))) than rank 0 (fingerprint "
+                    + "\(Fingerprint.hex(datas[0])))")
+        }
+    }
+
+    /// Everything that must match across ranks, as text.
+    var configurationDescription: String {
+        var parts = ["seed=\(seed)", "loss=\(loss?.name ?? "-")", "optimizer=\(optimizer.name)",
+                     "lr=\(optimizer.learningRate)", "metrics=\(metricNames)", "input=\(inputShape ?? [])"]
+        for layer in layers {
+            var part = layer.className
+            if let dense = layer as? Dense {
+                part += "(\(dense.units),\(dense.activation),\(dense.useBias),"
+                    + "\(String(describing: dense.kernelRegularizer)),\(String(describing: dense.biasRegularizer)))"
+            } else if let activation = layer as? Activation {
+                part += "(\(activation.activation))"
+            }
+            parts.append(part)
+        }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// 64-bit FNV-1a hashes of configurations and data, stable across processes.
+enum Fingerprint {
+    static func of(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+
+    static func of(_ tensors: Tensor...) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for tensor in tensors {
+            for extent in tensor.shape { hash = (hash ^ UInt64(extent)) &* 0x100_0000_01b3 }
+            for value in tensor.values { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
+        }
+        return hash
+    }
+
+    static func hex(_ value: UInt64) -> String {
+        let digits = String(value, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+}

@@ -1,0 +1,285 @@
+import Foundation
+import Synchronization
+
+/// A plain stack of layers, each feeding the next. Keras: `keras.Sequential(layers)`.
+///
+/// ```swift
+/// let model = Sequential([
+///     Dense(16, inputShape: [1], activation: "relu"),
+///     Dense(2, activation: "softmax"),
+/// ])
+/// try model.compile(optimizer: Adam(learningRate: 1e-4),
+///                   loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])
+/// ```
+///
+/// The model owns one `ParameterStore` (all weights in one flat buffer) and every activation
+/// and gradient buffer, sized once for the largest batch and reused for every step.
+public final class Sequential {
+    /// The model's name: `"sequential"`, `"sequential_1"`, …
+    public let name: String
+    /// The layers, in order.
+    public private(set) var layers: [any Layer]
+    /// The optimizer set by `compile` (before that, Keras's default, RMSprop).
+    ///
+    /// `model.optimizer.learningRate = 0.01` takes effect from the next step.
+    public var optimizer: any Optimizer = RMSprop()
+    /// The loss set by `compile`.
+    public private(set) var loss: (any Loss)?
+    /// The metric names given to `compile`, as they appear in logs.
+    public private(set) var metricNames: [String] = []
+    /// Fixes the initial weights and the shuffling order. Ranks that share it make the same
+    /// choices. Defaults to 0. Set it before the model is built.
+    public var seed: UInt64 = 0
+    /// Receives everything the model prints (logs, summary). Defaults to standard output.
+    public var output: (String) -> Void = { text in
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// All weights and gradients.
+    let store = ParameterStore()
+    /// The per-sample input shape, once built.
+    public private(set) var inputShape: Shape?
+    /// Each layer's per-sample output shape, once built.
+    private(set) var outputShapes: [Shape] = []
+    /// The loss as training computes it: on logits when the output ends with sigmoid/softmax.
+    var trainingLoss: (any Loss)?
+    /// The final activation the model applies itself when the loss reads logits.
+    var logitsActivation: ActivationFunction?
+    var isCompiled = false
+    /// Whether `fit` has run since the last compile (Keras then counts optimizer state).
+    var hasTrained = false
+    /// Every penalised weight, gathered once at build so the step does not rebuild the list.
+    private var regularized: [(slot: Slot, regularizer: Regularizer)] = []
+
+    /// Stage buffers: `activations[0]` is the input batch, `activations[i + 1]` layer i's output.
+    var activations: [Buffer] = []
+    /// `gradients[i]` is dLoss/d`activations[i]`.
+    var gradients: [Buffer] = []
+    /// The output after the final activation, when the model applies it itself.
+    var probabilities: Buffer?
+    /// The batch's targets.
+    var targets: Buffer?
+    /// How many times buffers were (re)allocated: stays flat in steady-state training.
+    private(set) var bufferAllocations = 0
+    var shuffleGenerator: SeededGenerator
+
+    /// Makes a model from a list of layers. Keras: `Sequential(layers=None, name=None)`.
+    public init(_ layers: [any Layer] = [], name: String? = nil) {
+        self.layers = layers
+        self.name = name ?? LayerNames.unique("sequential")
+        shuffleGenerator = SeededGenerator(seed: 0, stream: 2)
+    }
+
+    /// Appends a layer. Keras: `model.add(layer)`.
+    public func add(_ layer: any Layer) {
+        layers.append(layer)
+        if inputShape != nil {
+            // A built model grows: build again from the start (weights are re-initialised).
+            inputShape = nil
+            store.removeAll()
+        }
+    }
+
+    /// Whether the weights exist yet (they are made once the input shape is known).
+    public var isBuilt: Bool { inputShape != nil }
+
+    /// The per-sample output shape of the last layer, once built.
+    public var outputShape: Shape? { outputShapes.last }
+
+    /// Creates the weights for a per-sample input shape. Called by `compile` when the first
+    /// layer declares `inputShape`, otherwise by the first `fit`, `evaluate` or `predict`.
+    public func build(inputShape: Shape) throws(ModelError) {
+        guard !layers.isEmpty else {
+            throw .invalidArgument(
+                name: "layers", value: "[]", expected: "at least one layer in the model")
+        }
+        store.removeAll()
+        var generator = SeededGenerator(seed: seed, stream: 1)
+        var shape = inputShape
+        var shapes: [Shape] = []
+        for layer in layers {
+            shape = try layer.build(inputShape: shape, store: store, generator: &generator)
+            shapes.append(shape)
+        }
+        self.inputShape = inputShape
+        outputShapes = shapes
+        regularized = layers.flatMap(\.regularizedSlots)
+        shuffleGenerator = SeededGenerator(seed: seed, stream: 2)
+        activations = []
+        gradients = []
+        probabilities = nil
+        targets = nil
+        if isCompiled { optimizer.build(parameterCount: store.count) }
+    }
+
+    /// The number of weights.
+    public var parameterCount: Int { store.count }
+
+    // MARK: compile
+
+    /// Configures the model for training. Keras: `model.compile(optimizer="rmsprop", loss=None,
+    /// metrics=None)`.
+    ///
+    /// - Throws: `ModelError.unknownName` for an unknown metric, or a layer's argument error
+    ///   (`units` not positive, an unknown activation name).
+    public func compile(
+        optimizer: any Optimizer = RMSprop(), loss: any Loss, metrics: [String] = []
+    ) throws(ModelError) {
+        for layer in layers { if let error = layer.configurationError { throw error } }
+        for metric in metrics { try Metrics.validate(metric) }
+        self.optimizer = optimizer
+        self.loss = loss
+        metricNames = metrics
+        isCompiled = true
+        if inputShape == nil, let declared = layers.first?.declaredInputShape {
+            try build(inputShape: declared)
+        } else if isBuilt {
+            optimizer.build(parameterCount: store.count)
+        }
+        configureLossHead()
+        hasTrained = false
+        activations = []  // the output buffers depend on the loss head: size them again
+    }
+
+    /// Configures the model for training with Keras names: `compile(optimizer: "adam",
+    /// loss: "mse", metrics: ["accuracy"])`. Names may come from variables.
+    public func compile(optimizer: String = "rmsprop", loss: String, metrics: [String] = [])
+        throws(ModelError)
+    {
+        try compile(optimizer: Optimizers.named(optimizer), loss: Losses.named(loss), metrics: metrics)
+    }
+
+    /// Configures the model for training with a typed optimizer and a loss name.
+    public func compile(optimizer: any Optimizer, loss: String, metrics: [String] = [])
+        throws(ModelError)
+    {
+        try compile(optimizer: optimizer, loss: Losses.named(loss), metrics: metrics)
+    }
+
+    /// Configures the model for training with an optimizer name and a typed loss.
+    public func compile(optimizer: String, loss: any Loss, metrics: [String] = [])
+        throws(ModelError)
+    {
+        try compile(optimizer: Optimizers.named(optimizer), loss: loss, metrics: metrics)
+    }
+
+    /// Decides whether the loss reads the logits of a final sigmoid/softmax, as Keras does.
+    private func configureLossHead() {
+        for case let layer as any ActivatedLayer in layers { layer.emitsLogits = false }
+        trainingLoss = loss
+        logitsActivation = nil
+        guard let last = layers.last as? any ActivatedLayer, let loss,
+            let logitsLoss = loss.readingLogits(of: last.activation)
+        else { return }
+        last.emitsLogits = true
+        trainingLoss = logitsLoss
+        logitsActivation = last.activation
+    }
+
+    // MARK: weights
+
+    /// The weights, layer by layer, each kernel `(inputs, units)` then its bias.
+    /// Keras: `model.get_weights()`. Empty before the model is built.
+    public func getWeights() -> [Tensor] {
+        store.slots.map { Tensor(shape: $0.shape, scalars: Array(store.values[$0.range])) }
+    }
+
+    /// Replaces the weights, in `getWeights()` order. Keras: `model.set_weights(weights)`.
+    ///
+    /// - Throws: `ModelError.weightsMismatch` when the count or a shape differs, or
+    ///   `ModelError.notCompiled` before the model is built.
+    public func setWeights(_ weights: [Tensor]) throws(ModelError) {
+        guard isBuilt else { throw .notCompiled }
+        let slots = store.slots
+        guard weights.count == slots.count else {
+            throw .weightsMismatch(
+                "You called `set_weights(weights)` on model '\(name)' with a weight list of "
+                    + "length \(weights.count), but the model was expecting \(slots.count) weights.")
+        }
+        for (slot, weight) in zip(slots, weights) where slot.shape != weight.shape {
+            throw .weightsMismatch(
+                "Weight shape \(ModelError.render(slot.shape)) is not compatible with provided "
+                    + "weight shape \(ModelError.render(weight.shape)).")
+        }
+        for (slot, weight) in zip(slots, weights) {
+            store.values.replaceSubrange(slot.range, with: weight.values)
+        }
+    }
+
+    // MARK: buffers and passes
+
+    /// Makes sure every stage buffer holds `rows` rows and targets `targetWidth` values wide.
+    func reserve(rows: Int, targetShape: Shape) {
+        let rows = max(rows, 1)
+        guard let inputShape else { return }
+        let needsTargets = targets.map { $0.tensor.capacityRows < rows || Array($0.tensor.shape.dropFirst()) != targetShape } ?? true
+        if needsTargets {
+            targets = Buffer([rows] + targetShape, capacityRows: rows)
+            bufferAllocations += 1
+        }
+        if let first = activations.first, first.tensor.capacityRows >= rows { return }
+        let shapes = [inputShape] + outputShapes
+        activations = shapes.map { Buffer([rows] + $0, capacityRows: rows) }
+        gradients = shapes.map { Buffer([rows] + $0, capacityRows: rows) }
+        probabilities = logitsActivation.map { _ in Buffer([rows] + outputShapes.last!, capacityRows: rows) }
+        bufferAllocations += 1
+    }
+
+    /// Runs the layers over the rows in `activations[0]`.
+    func forward(training: Bool) {
+        for (index, layer) in layers.enumerated() {
+            layer.forward(activations[index].tensor, into: &activations[index + 1].tensor, training: training)
+        }
+        guard let logitsActivation, let probabilities else { return }
+        let logits = activations[layers.count]
+        let rows = logits.tensor.rows, width = logits.tensor.rowWidth
+        probabilities.tensor.setRows(rows)
+        logits.tensor.scalars.withUnsafeBufferPointer { z in
+            probabilities.tensor.scalars.withUnsafeMutableBufferPointer { p in
+                p.baseAddress!.update(from: z.baseAddress!, count: rows * width)
+                logitsActivation.apply(p.baseAddress!, rows: rows, width: width)
+            }
+        }
+    }
+
+    /// The model's output for the rows last run forward (after any final activation).
+    var outputTensor: Tensor { (probabilities ?? activations[layers.count]).tensor }
+
+    /// What the training loss reads: the logits when it reads them, the output otherwise.
+    var lossInput: Tensor { activations[layers.count].tensor }
+
+    /// Back-propagates from dLoss/d`lossInput` (already in `gradients.last`) through every
+    /// layer, writing weight gradients into the store.
+    func backward() {
+        for index in layers.indices.reversed() {
+            layers[index].backward(
+                activations[index].tensor, activations[index + 1].tensor,
+                outputGradient: &gradients[index + 1].tensor, into: &gradients[index].tensor,
+                needsInputGradient: index > 0)
+        }
+    }
+
+    /// The regularization penalty of the current weights (Keras adds it to the loss).
+    func regularizationPenalty() -> Double {
+        var total = 0.0
+        store.values.withUnsafeBufferPointer { w in
+            for (slot, regularizer) in regularized {
+                total += regularizer.penalty(w.baseAddress! + slot.offset, count: slot.count)
+            }
+        }
+        return total
+    }
+
+    /// Adds the penalty's gradient to the weight gradients.
+    func addRegularizationGradients() {
+        store.values.withUnsafeBufferPointer { w in
+            store.gradients.withUnsafeMutableBufferPointer { g in
+                for (slot, regularizer) in regularized {
+                    regularizer.addGradient(
+                        of: w.baseAddress! + slot.offset, to: g.baseAddress! + slot.offset,
+                        count: slot.count)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+/// Every way a model can refuse what it was given, rendered as one sentence.
+///
+/// Messages follow Keras's wording ("Expected … Received: …", "Did you mean …") so that a
+/// Keras user recognises them.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    /// A string that names no known activation, loss, optimizer, metric, …
+    case unknownName(kind: String, name: String, suggestion: String?)
+    /// An argument outside its valid range.
+    case invalidArgument(name: String, value: String, expected: String)
+    /// Input whose shape does not fit a layer.
+    case shapeMismatch(layer: String, expectedFeatures: Int, received: [Int])
+    /// `fit`, `evaluate` or `predict` before `compile` (or before the input shape is known).
+    case notCompiled
+    /// Training data that cannot be used as given (counts differ, empty, labels out of range).
+    case invalidData(String)
+    /// Weights that do not fit the model.
+    case weightsMismatch(String)
+    /// Training produced a loss that is not a number.
+    case nonFiniteLoss(epoch: Int, step: Int)
+
+    public var description: String {
+        switch self {
+        case .unknownName(let kind, let name, let suggestion):
+            let hint = suggestion.map { " Did you mean '\($0)'?" } ?? ""
+            return "Unknown \(kind) '\(name)'.\(hint)"
+        case .invalidArgument(let name, let value, let expected):
+            return "Invalid value for argument `\(name)`. Expected \(expected). Received: \(name)=\(value)"
+        case .shapeMismatch(let layer, let expected, let received):
+            return "Input 0 of layer \"\(layer)\" is incompatible with the layer: expected axis -1 "
+                + "of input shape to have value \(expected), but received input with shape "
+                + Self.render(received)
+        case .notCompiled:
+            return "You must call `compile()` before using the model."
+        case .invalidData(let message), .weightsMismatch(let message):
+            return message
+        case .nonFiniteLoss(let epoch, let step):
+            return "Loss became NaN or infinite at epoch \(epoch), step \(step); training stopped."
+        }
+    }
+
+    /// Renders a shape as Keras prints it, with `None` for the batch axis: `(None, 16)`.
+    static func render(_ shape: [Int]) -> String {
+        let parts = shape.map { $0 < 0 ? "None" : String($0) }
+        return "(" + parts.joined(separator: ", ") + (parts.count == 1 ? ",)" : ")")
+    }
+}

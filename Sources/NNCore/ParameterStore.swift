@@ -1,0 +1,65 @@
+/// Where one weight lives in a `ParameterStore`: `count` values from `offset`, with a shape.
+public struct Slot: Sendable, Equatable {
+    public var offset: Int
+    public var shape: Shape
+    public var count: Int { shape.reduce(1, *) }
+    public var range: Range<Int> { offset..<(offset + count) }
+
+    public init(offset: Int, shape: Shape) {
+        self.offset = offset
+        self.shape = shape
+    }
+}
+
+/// All of a model's weights in one flat buffer, and all their gradients in another.
+///
+/// One flat buffer means one allreduce per step, one optimizer loop and one write for a
+/// checkpoint. The gradient buffer has `statisticsCount` extra values at its end, after the
+/// gradients: the trainer puts the step's loss and metric sums there, so that the same single
+/// allreduce that sums the gradients across ranks also sums the logs.
+public final class ParameterStore {
+    /// The weights, slot after slot, in the order the layers asked for them.
+    public var values: [Float] = []
+    /// `count` gradients matching `values`, then `statisticsCount` step statistics.
+    public var gradients: [Float] = []
+    /// Every slot, in creation order (Keras's `get_weights()` order).
+    public private(set) var slots: [Slot] = []
+    /// The number of step statistics that follow the gradients.
+    public private(set) var statisticsCount = 0
+
+    public init() {}
+
+    /// The number of weights.
+    public var count: Int { values.count }
+
+    /// Reserves `shape.product` weights and returns where they live.
+    public func allocate(shape: Shape) -> Slot {
+        let slot = Slot(offset: values.count, shape: shape)
+        values.append(contentsOf: repeatElement(0, count: slot.count))
+        slots.append(slot)
+        gradients = [Float](repeating: 0, count: values.count + statisticsCount)
+        return slot
+    }
+
+    /// Sizes the statistics tail of the gradient buffer.
+    public func reserveStatistics(_ count: Int) {
+        guard count != statisticsCount else { return }
+        statisticsCount = count
+        gradients = [Float](repeating: 0, count: values.count + count)
+    }
+
+    /// Drops every slot, for a model that is built again.
+    public func removeAll() {
+        values = []
+        gradients = []
+        slots = []
+        statisticsCount = 0
+    }
+
+    /// Sets every gradient and statistic to zero.
+    public func zeroGradients() {
+        gradients.withUnsafeMutableBufferPointer { buffer in
+            buffer.update(repeating: 0)
+        }
+    }
+}

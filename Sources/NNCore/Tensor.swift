@@ -1,0 +1,114 @@
+import Synchronization
+
+/// The shape of a tensor: one extent per axis, outermost first (`[rows, columns]`).
+public typealias Shape = [Int]
+
+/// A dense, row-major array of `Float` values with a shape.
+///
+/// `Tensor` is a value type. Training buffers are sized once, when a model is built, and a
+/// short batch only lowers the leading extent (`rows`) inside the reserved storage, so
+/// `scalars` may hold more values than `shape` covers. Tensors made by users, and those returned
+/// by `predict`, are always exactly sized.
+public struct Tensor: Sendable, Equatable, CustomStringConvertible {
+    /// How many tensor storages have been created since the process started.
+    ///
+    /// A training step must not create any: the steady-state tests read this counter.
+    public static var allocations: Int { allocationCounter.load(ordering: .relaxed) }
+    private static let allocationCounter = Atomic<Int>(0)
+
+    /// The extent of each axis.
+    public private(set) var shape: Shape
+    /// The values in row-major order. Only the first `shape` product of them are meaningful.
+    public var scalars: [Float]
+
+    /// Makes a tensor from a shape and its row-major values.
+    ///
+    /// - Precondition: `scalars.count` equals the product of `shape` (use `Tensor.make` to get
+    ///   an error instead).
+    public init(shape: Shape, scalars: [Float]) {
+        precondition(
+            scalars.count == shape.reduce(1, *),
+            "Tensor(shape: \(shape)) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
+        self.shape = shape
+        self.scalars = scalars
+        Tensor.allocationCounter.add(1, ordering: .relaxed)
+    }
+
+    /// Makes a tensor, or returns `nil` when the number of values does not fit the shape.
+    public static func make(shape: Shape, scalars: [Float]) -> Tensor? {
+        guard shape.allSatisfy({ $0 >= 0 }), scalars.count == shape.reduce(1, *) else {
+            return nil
+        }
+        return Tensor(shape: shape, scalars: scalars)
+    }
+
+    /// Makes a 2-D tensor from rows of equal length, as `np.array([[…], […]])` does.
+    ///
+    /// - Precondition: all rows have the same length.
+    public init(_ rows: [[Float]]) {
+        let width = rows.first?.count ?? 0
+        precondition(rows.allSatisfy { $0.count == width }, "Tensor rows must have equal length")
+        self.init(shape: [rows.count, width], scalars: rows.flatMap { $0 })
+    }
+
+    /// Makes a 1-D tensor, such as a vector of integer class labels.
+    public init(_ values: [Float]) {
+        self.init(shape: [values.count], scalars: values)
+    }
+
+    /// Makes a zero-filled tensor with room for `capacity` rows of `shape.dropFirst()`.
+    public init(zeros shape: Shape, capacityRows: Int? = nil) {
+        let rowWidth = shape.dropFirst().reduce(1, *)
+        let rows = max(capacityRows ?? shape.first ?? 1, shape.first ?? 1)
+        self.shape = shape
+        self.scalars = [Float](repeating: 0, count: rows * rowWidth)
+        Tensor.allocationCounter.add(1, ordering: .relaxed)
+    }
+
+    /// The extent of the leading axis (samples).
+    public var rows: Int { shape.first ?? 1 }
+    /// The number of values in one row (the product of the trailing axes).
+    public var rowWidth: Int { shape.dropFirst().reduce(1, *) }
+    /// The number of meaningful values.
+    public var count: Int { shape.reduce(1, *) }
+    /// The number of rows the storage has room for.
+    public var capacityRows: Int { rowWidth == 0 ? 0 : scalars.count / rowWidth }
+
+    /// Sets the leading extent without touching storage: `rows` must fit the capacity.
+    public mutating func setRows(_ rows: Int) {
+        precondition(rows <= capacityRows, "setRows(\(rows)) exceeds capacity \(capacityRows)")
+        if shape.isEmpty { return }
+        if shape[0] != rows { shape[0] = rows }
+    }
+
+    /// The values of row `index` (allocates: for tests and reports, not for hot loops).
+    public func row(_ index: Int) -> [Float] {
+        Array(scalars[index * rowWidth..<(index + 1) * rowWidth])
+    }
+
+    /// The meaningful values, without any reserved capacity.
+    public var values: ArraySlice<Float> { scalars[0..<count] }
+
+    /// A tensor holding rows `range` of this one (allocates).
+    public func rows(_ range: Range<Int>) -> Tensor {
+        var newShape = shape
+        newShape[0] = range.count
+        return Tensor(
+            shape: newShape,
+            scalars: Array(scalars[range.lowerBound * rowWidth..<range.upperBound * rowWidth]))
+    }
+
+    public static func == (lhs: Tensor, rhs: Tensor) -> Bool {
+        lhs.shape == rhs.shape && lhs.values == rhs.values
+    }
+
+    public var description: String {
+        if shape.count == 2 {
+            let body = (0..<rows).map { r in
+                "[" + row(r).map { "\($0)" }.joined(separator: ", ") + "]"
+            }
+            return "[" + body.joined(separator: ",\n ") + "]"
+        }
+        return "[" + values.map { "\($0)" }.joined(separator: ", ") + "]"
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import NN
+import Testing
+
+/// Whether `actual` is within `relative` of `expected` (with an absolute floor for values
+/// near zero), recording an issue that names both values when it is not.
+@discardableResult
+public func expectClose(
+    _ actual: Double, _ expected: Double, relative: Double = 1e-5, absolute: Double = 1e-6,
+    _ what: @autoclosure () -> String = "", sourceLocation: SourceLocation = #_sourceLocation
+) -> Bool {
+    let ok = abs(actual - expected) <= relative * max(abs(actual), abs(expected)) + absolute
+    if !ok {
+        Issue.record(
+            "\(what()) expected \(expected), got \(actual) (difference \(actual - expected))",
+            sourceLocation: sourceLocation)
+    }
+    return ok
+}
+
+/// Element-wise `expectClose` for arrays of equal length, reporting the first few misses.
+///
+/// Each element must agree within `relative` of the larger of its own magnitude and the array's
+/// largest magnitude: float32 sums taken in another order move small entries of a weight
+/// matrix by a few ulps of the matrix's scale, not of the entry's.
+@discardableResult
+public func expectClose(
+    _ actual: [Float], _ expected: [Float], relative: Double = 1e-5, absolute: Double = 1e-7,
+    _ what: @autoclosure () -> String = "", sourceLocation: SourceLocation = #_sourceLocation
+) -> Bool {
+    let scale = Double(expected.map { abs($0) }.max() ?? 0)
+    guard actual.count == expected.count else {
+        Issue.record(
+            "\(what()) count \(actual.count) != expected \(expected.count)",
+            sourceLocation: sourceLocation)
+        return false
+    }
+    var misses = 0
+    for (index, (a, e)) in zip(actual, expected).enumerated() {
+        let (a, e) = (Double(a), Double(e))
+        if abs(a - e) > relative * max(abs(a), abs(e), scale) + absolute {
+            misses += 1
+            if misses <= 3 {
+                Issue.record(
+                    "\(what())[\(index)] expected \(e), got \(a)", sourceLocation: sourceLocation)
+            }
+        }
+    }
+    return misses == 0
+}
+
+/// The package's root folder, found from this file's path.
+public let packageRoot: URL = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// Decodes a JSON fixture from `Tests/<folder>/Fixtures/<name>`.
+public func loadFixture<T: Decodable>(_ type: T.Type, _ name: String, folder: String = "NNTests")
+    throws -> T
+{
+    let url = packageRoot.appendingPathComponent("Tests/\(folder)/Fixtures/\(name)")
+    return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
+}
+
+/// A tensor as the fixture generator writes it: `{"shape": […], "data": […]}`.
+public struct TensorFixture: Decodable, Sendable {
+    public let shape: [Int]
+    public let data: [Float]
+    public var tensor: Tensor { Tensor(shape: shape, scalars: data) }
+}
+
+/// Central finite differences of `f` at `x`, one coordinate at a time, in double precision
+/// of the float function (step `h`).
+public func numericalGradient(
+    at x: [Float], h: Float = 1e-2, _ f: ([Float]) -> Double
+) -> [Float] {
+    var point = x
+    var gradient = [Float](repeating: 0, count: x.count)
+    for i in x.indices {
+        let original = point[i]
+        point[i] = original + h
+        let plus = f(point)
+        point[i] = original - h
+        let minus = f(point)
+        point[i] = original
+        gradient[i] = Float((plus - minus) / Double(2 * h))
+    }
+    return gradient
+}
