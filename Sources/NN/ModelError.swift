@@ -15,6 +15,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case invalidData(String)
     /// Weights that do not fit the model.
     case weightsMismatch(String)
+    /// A data or model file that cannot be read or written: names the file and the problem.
+    case file(path: String, problem: String)
     /// Training produced a loss that is not a number.
     case nonFiniteLoss(epoch: Int, step: Int)
 
@@ -33,6 +35,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             return "You must call `compile()` before using the model."
         case .invalidData(let message), .weightsMismatch(let message):
             return message
+        case .file(let path, let problem):
+            return "\(path): \(problem)"
         case .nonFiniteLoss(let epoch, let step):
             return "Loss became NaN or infinite at epoch \(epoch), step \(step); training stopped."
         }

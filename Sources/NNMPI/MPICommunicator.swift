@@ -1,1 +1,118 @@
+import CMPI
+import NNCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The ranks of an MPI job (`MPI_COMM_WORLD`), for data-parallel training.
+///
+/// ```swift
+/// let world = try MPICommunicator.world()
+/// try model.fit(x: x, y: y, batchSize: 64, epochs: 5, communicator: world)
+/// ```
+///
+/// Started plainly (not under `mpirun`), the world is one rank. MPI is initialised on first
+/// use and finalised when the process exits normally. This is the only code in nntrain that
+/// calls MPI.
+public final class MPICommunicator: Communicator, @unchecked Sendable {
+    public let rank: Int
+    public let size: Int
+
+    private init() {
+        rank = Int(nn_mpi_rank())
+        size = Int(nn_mpi_size())
+    }
+
+    nonisolated(unsafe) private static var shared: MPICommunicator?
+
+    /// The world communicator, initialising MPI the first time.
+    ///
+    /// - Throws: `CommunicatorError.mpi` when `MPI_Init` fails.
+    public static func world() throws(CommunicatorError) -> MPICommunicator {
+        if let shared { return shared }
+        if nn_mpi_initialized() == 0 {
+            try check(nn_mpi_init(), "MPI_Init")
+            atexit { MPICommunicator.finalize() }
+        }
+        let world = MPICommunicator()
+        shared = world
+        return world
+    }
+
+    /// Ends MPI for this process (also done at exit). Collectives fail afterwards.
+    public static func finalize() {
+        if nn_mpi_initialized() != 0, nn_mpi_finalized() == 0 { _ = nn_mpi_finalize() }
+    }
+
+    /// Whether this process was started by an MPI launcher (`mpirun`, `srun`), judged from
+    /// the environment before MPI is initialised.
+    public static var isLaunchedByMPI: Bool {
+        let names: [String] = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_PROCID"]
+        return names.contains { name in getenv(name) != nil }
+    }
+
+    public func allreduceSum(_ buffer: inout [Float]) throws(CommunicatorError) {
+        guard size > 1 else { return }
+        let count = Int32(buffer.count)
+        let rc = buffer.withUnsafeMutableBufferPointer { nn_mpi_allreduce_sum_float($0.baseAddress, count) }
+        try Self.check(rc, "MPI_Allreduce")
+    }
+
+    public func allreduceSum(_ buffer: inout [Double]) throws(CommunicatorError) {
+        guard size > 1 else { return }
+        let count = Int32(buffer.count)
+        let rc = buffer.withUnsafeMutableBufferPointer { nn_mpi_allreduce_sum_double($0.baseAddress, count) }
+        try Self.check(rc, "MPI_Allreduce")
+    }
+
+    public func broadcast(_ buffer: inout [Float], from root: Int) throws(CommunicatorError) {
+        guard size > 1 else { return }
+        let count = Int32(buffer.count)
+        let rc = buffer.withUnsafeMutableBufferPointer {
+            nn_mpi_broadcast_float($0.baseAddress, count, Int32(root))
+        }
+        try Self.check(rc, "MPI_Bcast")
+    }
+
+    public func gather(_ values: [Float], to root: Int) throws(CommunicatorError) -> [Float] {
+        guard size > 1 else { return values }
+        var counts = [Int32](repeating: 0, count: size)
+        try Self.check(nn_mpi_gather_int(Int32(values.count), &counts, Int32(root)), "MPI_Gather")
+        var offsets = [Int32](repeating: 0, count: size)
+        for index in 1..<size { offsets[index] = offsets[index - 1] + counts[index - 1] }
+        let total = rank == root ? Int(counts.reduce(0, +)) : 0
+        var all = [Float](repeating: 0, count: total)
+        let rc = values.withUnsafeBufferPointer { send in
+            all.withUnsafeMutableBufferPointer { receive in
+                nn_mpi_gatherv_float(
+                    send.baseAddress, Int32(values.count), receive.baseAddress, counts, offsets,
+                    Int32(root))
+            }
+        }
+        try Self.check(rc, "MPI_Gatherv")
+        return all
+    }
+
+    public func allgather(_ value: UInt64) throws(CommunicatorError) -> [UInt64] {
+        var values = [UInt64](repeating: 0, count: size)
+        try Self.check(nn_mpi_allgather_uint64(value, &values), "MPI_Allgather")
+        return values
+    }
+
+    public func abort(exitCode: Int32) -> Never {
+        _ = nn_mpi_abort(exitCode)
+        exit(exitCode)
+    }
+
+    private static func check(_ code: Int32, _ call: String) throws(CommunicatorError) {
+        guard code != 0 else { return }
+        var text = [CChar](repeating: 0, count: 1024)
+        var length: Int32 = 0
+        nn_mpi_error_string(code, &text, &length)
+        let message = String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        throw .mpi(call: call, code: code, message: message)
+    }
+}

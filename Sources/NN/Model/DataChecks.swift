@@ -1,5 +1,15 @@
 /// Checks on user data before any work starts, so that mistakes get one clear message.
 extension Sequential {
+    /// Checks data before training or inference, building the model from `x` if needed, so
+    /// that a mistake is reported before any rank starts to train.
+    ///
+    /// - Throws: `ModelError` naming the problem (sample counts, feature count, labels out of
+    ///   range for the output, NaN or infinite values, `compile` missing when `y` is given).
+    public func validate(x: Tensor, y: Tensor?) throws(ModelError) {
+        try prepare(x: x, y: y)
+        if let y { _ = try resolvedMetrics(targetWidth: y.rowWidth) }
+    }
+
     /// Checks `x` (and `y`, when given) against the model, building it from `x` if needed.
     func prepare(x: Tensor, y: Tensor?, role: String = "x") throws(ModelError) {
         guard isCompiled || y == nil else { throw .notCompiled }

@@ -72,7 +72,7 @@ extension Sequential {
             var progress = ProgressLog(
                 verbose: communicator.isRoot ? verbose : 0, target: trainer.steps, write: output)
             if shuffle { trainer.shuffle(&shuffleGenerator) }
-            try trainer.runEpoch(progress: &progress)
+            try trainer.runEpoch(epoch, progress: &progress)
             var logs = trainer.epochLogs()
             if let validation {
                 let validationLogs = try measure(
@@ -133,11 +133,12 @@ struct Trainer {
     }
 
     /// Trains one pass over the data, updating `progress` after each step.
-    mutating func runEpoch(progress: inout ProgressLog) throws(CommunicatorError) {
+    mutating func runEpoch(_ epoch: Int, progress: inout ProgressLog) throws {
         lossState = MeanState()
         for index in metricStates.indices { metricStates[index] = MeanState() }
         for step in 0..<steps {
             try runStep(step)
+            try model.onTrainBatchEnd?(epoch, step)
             if progress.wantsUpdate() { progress.update(current: step + 1, logs: epochLogs()) }
         }
     }

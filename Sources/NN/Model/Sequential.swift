@@ -35,6 +35,10 @@ public final class Sequential {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
 
+    /// Called on every rank after each training step with the epoch and step index (from 0),
+    /// like Keras's `on_train_batch_end`. Throwing stops `fit` with that error.
+    public var onTrainBatchEnd: ((_ epoch: Int, _ step: Int) throws -> Void)?
+
     /// All weights and gradients.
     let store = ParameterStore()
     /// The per-sample input shape, once built.

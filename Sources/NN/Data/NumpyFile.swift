@@ -1,0 +1,146 @@
+import Foundation
+
+/// Reads and writes NumPy's `.npy` files (format versions 1–3, little-endian, C order).
+///
+/// Element types read: float32, float64, int8/16/32/64, uint8/16/32/64 and bool, all
+/// converted to `Float`. Files are written as float32.
+public enum NumpyFile {
+    /// Reads an array of one or two axes.
+    ///
+    /// - Throws: `ModelError.file` naming the path and what is wrong (missing file, bad magic,
+    ///   truncated header or data, unsupported type or order).
+    public static func read(_ path: String) throws(ModelError) -> Tensor {
+        let data = try DataFiles.contents(of: path)
+        return try decode(data, path: path)
+    }
+
+    /// Decodes the bytes of an `.npy` file; `path` only names it in errors.
+    public static func decode(_ data: Data, path: String) throws(ModelError) -> Tensor {
+        let bytes = [UInt8](data)
+        func fail(_ problem: String) -> ModelError { .file(path: path, problem: problem) }
+        let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
+            throw fail("not a NumPy .npy file (the magic string \\x93NUMPY is missing)")
+        }
+        let major = bytes[6]
+        let headerLength: Int
+        let headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw fail("truncated .npy header") }
+            headerLength = (0..<4).reduce(0) { $0 | Int(bytes[8 + $1]) << (8 * $1) }
+            headerStart = 12
+        default:
+            throw fail("unsupported .npy format version \(major)")
+        }
+        guard headerStart + headerLength <= bytes.count else { throw fail("truncated .npy header") }
+        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+        guard let descr = field("descr", in: header), let fortran = field("fortran_order", in: header),
+            let shapeText = field("shape", in: header)
+        else { throw fail("malformed .npy header: \(header.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        guard fortran == "False" else {
+            throw fail("Fortran-ordered arrays are not supported; save with np.ascontiguousarray(a)")
+        }
+        let shape = try parseShape(shapeText, fail: fail)
+        guard shape.count == 1 || shape.count == 2 else {
+            throw fail("expected a 1-D or 2-D array. Received: shape \(ModelError.render(shape))")
+        }
+        let type = descr.trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
+        guard let element = ElementType(descr: type) else {
+            throw fail("unsupported element type '\(type)'; use float32, float64, int32 or int64")
+        }
+        let count = shape.reduce(1, *)
+        let start = headerStart + headerLength
+        guard bytes.count - start == count * element.size else {
+            throw fail(
+                "shape \(ModelError.render(shape)) needs \(count * element.size) bytes of data, "
+                    + "the file has \(bytes.count - start)")
+        }
+        let scalars = bytes.withUnsafeBytes { raw in
+            (0..<count).map { element.load(raw, at: start + $0 * element.size) }
+        }
+        return Tensor(shape: shape, scalars: scalars)
+    }
+
+    /// Writes `tensor` as float32 `.npy`, atomically.
+    public static func write(_ tensor: Tensor, to path: String) throws(ModelError) {
+        let shape = tensor.shape.map(String.init).joined(separator: ", ")
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(shape)\(tensor.shape.count == 1 ? "," : "")), }"
+        // Pad so that the data starts on a 64-byte boundary, ending the header with a newline.
+        let unpadded = 10 + header.utf8.count + 1
+        header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var data = Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0])
+        let length = UInt16(header.utf8.count)
+        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+        data.append(contentsOf: Array(header.utf8))
+        tensor.values.withUnsafeBytes { data.append(contentsOf: $0) }
+        try DataFiles.writeAtomically(data, to: path)
+    }
+
+    private static func field(_ key: String, in header: String) -> String? {
+        guard let keyRange = header.range(of: "'\(key)':") else { return nil }
+        let rest = header[keyRange.upperBound...].trimmingCharacters(in: .whitespaces)
+        if rest.hasPrefix("(") {
+            guard let close = rest.firstIndex(of: ")") else { return nil }
+            return String(rest[...close])
+        }
+        let end = rest.firstIndex(of: ",") ?? rest.firstIndex(of: "}") ?? rest.endIndex
+        return rest[..<end].trimmingCharacters(in: .whitespaces)
+    }
+
+    private static func parseShape(_ text: String, fail: (String) -> ModelError) throws(ModelError) -> [Int] {
+        let inner = text.dropFirst().dropLast()
+        var shape: [Int] = []
+        for part in inner.split(separator: ",") {
+            let trimmed = part.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty { continue }
+            guard let extent = Int(trimmed.hasSuffix("L") ? String(trimmed.dropLast()) : trimmed), extent >= 0 else {
+                throw fail("malformed shape \(text) in the .npy header")
+            }
+            shape.append(extent)
+        }
+        return shape
+    }
+
+    /// The element types nntrain reads, little-endian.
+    private enum ElementType {
+        case float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool
+
+        init?(descr: String) {
+            let table: [String: ElementType] = [
+                "<f4": .float32, "<f8": .float64, "|i1": .int8, "<i2": .int16, "<i4": .int32,
+                "<i8": .int64, "|u1": .uint8, "<u2": .uint16, "<u4": .uint32, "<u8": .uint64,
+                "|b1": .bool,
+            ]
+            guard let type = table[descr] else { return nil }
+            self = type
+        }
+
+        var size: Int {
+            switch self {
+            case .int8, .uint8, .bool: 1
+            case .int16, .uint16: 2
+            case .float32, .int32, .uint32: 4
+            case .float64, .int64, .uint64: 8
+            }
+        }
+
+        func load(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Float {
+            switch self {
+            case .float32: Float(bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+            case .float64: Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian))
+            case .int8: Float(raw.loadUnaligned(fromByteOffset: offset, as: Int8.self))
+            case .int16: Float(raw.loadUnaligned(fromByteOffset: offset, as: Int16.self).littleEndian)
+            case .int32: Float(raw.loadUnaligned(fromByteOffset: offset, as: Int32.self).littleEndian)
+            case .int64: Float(raw.loadUnaligned(fromByteOffset: offset, as: Int64.self).littleEndian)
+            case .uint8, .bool: Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt8.self))
+            case .uint16: Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian)
+            case .uint32: Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+            case .uint64: Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian)
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import NN
+
+/// One run of the trainer: the data, the compiled model and what to report.
+struct Job {
+    let options: Options
+    let world: any Communicator
+    let model: Sequential
+    let x: Tensor
+    let y: Tensor
+    let test: (x: Tensor, y: Tensor?)?
+    let batchSize: Int
+    let epochs: Int
+
+    /// Loads the data and builds and compiles the model, checking everything a rank can check
+    /// alone.
+    init(options: Options, world: any Communicator) throws {
+        self.options = options
+        self.world = world
+        if let xPath = options.x, let yPath = options.y {
+            x = try DataFiles.read(xPath)
+            y = try DataFiles.read(yPath)
+            if let testX = options.testX {
+                test = (try DataFiles.read(testX), try options.testY.map { try DataFiles.read($0) })
+            } else {
+                test = nil
+            }
+        } else {
+            let train = DrugTrial.training(seed: options.seed)
+            let testSet = DrugTrial.test(seed: options.seed)
+            (x, y) = (train.samples, train.labels)
+            test = (testSet.samples, testSet.labels)
+        }
+        batchSize = options.batchSize ?? (options.isExample ? 10 : 32)
+        epochs = options.epochs ?? (options.isExample ? 20 : 1)
+
+        let specs = try LayerSpec.parse(options.layers ?? LayerSpec.notesModel)
+        var layers: [any Layer] = []
+        for (index, spec) in specs.enumerated() {
+            layers.append(
+                Dense(
+                    spec.units, inputShape: index == 0 ? [x.rowWidth] : nil,
+                    activation: spec.activation, kernelRegularizer: spec.regularizer))
+        }
+        model = Sequential(layers)
+        model.seed = options.seed
+        let optimizer = try Optimizers.named(options.optimizer)
+        if let sgd = optimizer as? SGD {
+            let configured = SGD(
+                learningRate: options.learningRate ?? sgd.learningRate, momentum: options.momentum,
+                nesterov: options.nesterov)
+            try model.compile(optimizer: configured, loss: options.loss, metrics: options.metricNames)
+        } else {
+            optimizer.learningRate = options.learningRate ?? (options.isExample ? 1e-4 : optimizer.learningRate)
+            try model.compile(optimizer: optimizer, loss: options.loss, metrics: options.metricNames)
+        }
+        try model.validate(x: x, y: y)
+        if let test {
+            try model.validate(x: test.x, y: test.y)
+        }
+        FaultInjection.install(on: model, rank: world.rank)
+    }
+
+    /// Trains, then evaluates, predicts and writes outputs (rank 0 prints and writes).
+    func run() throws {
+        let history = try model.fit(
+            x: x, y: y, batchSize: batchSize, epochs: epochs, shuffle: options.shuffle,
+            verbose: options.verbose, validationSplit: options.validationSplit,
+            communicator: world)
+        if world.isRoot, let path = options.historyOut {
+            try HistoryFile.write(history, to: path)
+        }
+        let inputs = test?.x ?? x
+        let predictions = try model.predict(
+            x: inputs, batchSize: batchSize, verbose: 0, communicator: world)
+        guard world.isRoot else { return }
+        if let path = options.predictionsOut { try DataFiles.write(predictions, to: path) }
+        if let labels = test?.y, labels.rowWidth == 1 || labels.rowWidth == predictions.rowWidth {
+            model.output(Report.classification(predictions: predictions, labels: labels))
+        }
+    }
+}
+
+/// Writes `History` as Keras's `history.history` dictionary in JSON.
+enum HistoryFile {
+    static func write(_ history: History, to path: String) throws {
+        let data = try JSONSerialization.data(
+            withJSONObject: history.history, options: [.sortedKeys, .prettyPrinted])
+        try DataFiles.writeAtomically(data, to: path)
+    }
+}

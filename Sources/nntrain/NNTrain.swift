@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import NN
+import NNMPI
+
+/// `nntrain`: trains a Keras-style dense network on one process, or data-parallel under
+/// `mpirun`, and reports like Keras.
+@main
+struct NNTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nntrain",
+        abstract: "Train a Keras-style dense network, alone or data-parallel under mpirun.",
+        discussion: """
+            With no data, nntrain trains the example of the Keras notes: the drug side-effect \
+            trial (2100 people aged 13-100), Dense(16, relu), Dense(32, relu, l2(0.01)), \
+            Dense(2, sigmoid), Adam(1e-4), sparse categorical crossentropy, batch 10, 20 \
+            epochs; then it predicts 420 test people and prints the test accuracy and the \
+            confusion matrix.
+
+            Under mpirun (launch/nntrain-mpi -n 4), every rank trains on its slice of each \
+            global batch and rank 0 prints the single-process log.
+
+            Examples:
+              nntrain
+              nntrain --x x.npy --y labels.npy --layers 64:relu,10:softmax --epochs 5
+              launch/nntrain-mpi -n 4 --x x.csv --y y.csv --batch-size 64
+            """)
+
+    @OptionGroup var options: Options
+
+    /// Parses flags (only rank 0 prints usage errors), then trains.
+    static func main() {
+        let command: NNTrain
+        do {
+            command = try parse()
+        } catch {
+            if Launch.rankFromEnvironment == 0 { exit(withError: error) }
+            Foundation.exit(exitCode(for: error).rawValue)
+        }
+        command.train()
+    }
+
+    func train() -> Never {
+        let world: any Communicator
+        do {
+            world = MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
+        } catch {
+            printError("\(error)")
+            Foundation.exit(1)
+        }
+        // Setup can fail on any rank (a file missing on one host): every rank reports whether
+        // it failed in one collective, so that all stop together without MPI_Abort.
+        let job: Job
+        var failure: String?
+        var prepared: Job?
+        do { prepared = try Job(options: options, world: world) } catch { failure = "\(error)" }
+        let failures: [UInt64]
+        do { failures = try world.allgather(failure == nil ? 0 : 1) } catch {
+            printError("\(error)")
+            world.abort(exitCode: 1)
+        }
+        if let first = failures.firstIndex(of: 1) {
+            if first == world.rank, let failure {
+                printError((world.size > 1 && world.rank != 0 ? "rank \(world.rank): " : "") + failure)
+            }
+            Foundation.exit(1)
+        }
+        job = prepared!  // every rank succeeded, including this one
+        do {
+            try job.run()
+        } catch let error as CommunicatorError {
+            if case .mismatch = error {
+                // Every rank saw the same comparison: rank 0 reports, all stop cleanly.
+                if world.isRoot { printError(error.description) }
+                Foundation.exit(1)
+            }
+            printError("rank \(world.rank): \(error)")
+            world.abort(exitCode: 1)
+        } catch {
+            printError(world.size > 1 ? "rank \(world.rank): \(error)" : "\(error)")
+            world.abort(exitCode: 1)
+        }
+        Foundation.exit(0)
+    }
+}
