@@ -4,7 +4,8 @@ import Foundation
 ///
 /// Keras: `CategoricalCrossentropy(from_logits=False)`. From probabilities, Keras first divides
 /// each row by its sum, then clips to `[1e-7, 1 − 1e-7]`: `−Σ t · log clip(p / Σp)`. From logits
-/// it is TensorFlow's softmax crossentropy, `Σt · logsumexp(z) − Σ t · z`.
+/// it is TensorFlow's softmax crossentropy, `Σt · logsumexp(z) − Σ t · z`, whose gradient
+/// TensorFlow takes as `softmax(z) − t` whatever the target row sums to.
 public struct CategoricalCrossentropy: Loss {
     public var name: String { "categorical_crossentropy" }
     /// Whether predictions are logits. Defaults to `false`.
@@ -56,13 +57,13 @@ public struct CategoricalCrossentropy: Loss {
                     for r in 0..<rows {
                         let row = p.baseAddress! + r * width, target = t.baseAddress! + r * width
                         let out = g.baseAddress! + r * width
-                        var targetSum: Float = 0
-                        for j in 0..<width { targetSum += target[j] }
                         if fromLogits {
-                            // softmax(z) · Σt − t
+                            // TensorFlow's fused kernel returns softmax(z) − t even when the
+                            // target row does not sum to one (the exact derivative would be
+                            // softmax(z) · Σt − t); Keras trains with that, so do we.
                             out.update(from: row, count: width)
                             Activations.softmaxRow(out, width: width)
-                            for j in 0..<width { out[j] = scale * (out[j] * targetSum - target[j]) }
+                            for j in 0..<width { out[j] = scale * (out[j] - target[j]) }
                         } else {
                             // Through the normalisation q = p / S: ∂q_j/∂p_k = (δ_jk − q_j) / S.
                             var rowSum: Float = 0

@@ -23,13 +23,19 @@ struct LossCase: Decodable, Sendable, CustomTestStringConvertible {
     /// Whether Keras's gradient is exactly the from-logits formula's.
     let expected_logits_used: Bool
 
-    var testDescription: String { "\(loss) \(target_variant) after \(output_activation ?? "nothing")" }
+    var testDescription: String {
+        "\(loss) \(target_variant) after \(output_activation ?? "nothing")"
+    }
 }
 
 enum LossFixtures {
     /// Empty when the file cannot be read; `fixturesArePresent` fails then.
     static let file: LossFile? = try? loadFixture(LossFile.self, "keras_losses.json")
     static var cases: [LossCase] { file?.cases ?? [] }
+    static let lossNames = [
+        "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
+        "mean_squared_error",
+    ]
 }
 
 @Suite struct LossTests {
@@ -68,20 +74,15 @@ enum LossFixtures {
             loss.gradient(predictions: input, targets: targets, scale: scale, into: &gradient)
         }
         value /= Double(rows)
-        expectClose(value, keras.value, "\(keras) value")
+        expectClose(value, keras.value, "\(keras.testDescription) value")
         #expect(gradient.shape == keras.gradient.shape)
-        expectClose(gradient.scalars, keras.gradient.data, "\(keras) gradient")
+        expectClose(gradient.scalars, keras.gradient.data, "\(keras.testDescription) gradient")
     }
-
-    static let lossNames = [
-        "sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy",
-        "mean_squared_error",
-    ]
 
     /// Central differences of the sum over rows. Probabilities stay in (0.1, 0.9), inside the
     /// clip range (and rows of CCE are not near zero), so the loss is smooth there. Soft CCE
     /// targets sum to one per row: that is what a one-hot or label-smoothed row does.
-    @Test(arguments: lossNames, [false, true])
+    @Test(arguments: LossFixtures.lossNames, [false, true])
     func gradientMatchesFiniteDifferences(_ name: String, fromLogits: Bool) {
         let shape = [4, 3]
         let inputs: [Float] = (0..<12).map { i in
@@ -136,7 +137,9 @@ enum LossFixtures {
 
     @Test func unknownNameSuggestsTheClosest() {
         // One insertion from "mse" (and from "MSE", which comes later and loses the tie).
-        #expect(errorText { _ = try Losses.named("msee") } == "Unknown loss 'msee'. Did you mean 'mse'?")
+        #expect(
+            errorText { _ = try Losses.named("msee") }
+                == "Unknown loss 'msee'. Did you mean 'mse'?")
         // Six edits from "mse", more from the rest: beyond the limit of 3, no suggestion.
         #expect(errorText { _ = try Losses.named("banana") } == "Unknown loss 'banana'.")
     }

@@ -1,0 +1,128 @@
+import Foundation
+import NN
+import TestSupport
+import Testing
+
+/// N ranks under real `mpirun` give the single-process result: the same History, predictions
+/// and printed log (one copy), for awkward batch and rank counts.
+@Suite(.serialized) struct DistributedTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let ranks: Int
+        let samples: Int
+        let batch: Int
+        let flags: [String]
+        var testDescription: String { "\(ranks) ranks, \(samples) samples, batch \(batch) \(flags.joined(separator: " "))" }
+    }
+
+    static let cases: [Case] = [
+        Case(ranks: 1, samples: 37, batch: 8, flags: ["--optimizer", "adam", "--learning-rate", "0.01"]),
+        Case(ranks: 2, samples: 37, batch: 8, flags: ["--optimizer", "adam", "--learning-rate", "0.01"]),
+        Case(ranks: 3, samples: 37, batch: 8, flags: ["--optimizer", "sgd", "--learning-rate", "0.05", "--momentum", "0.9", "--no-shuffle"]),
+        Case(ranks: 4, samples: 37, batch: 8, flags: ["--optimizer", "sgd", "--learning-rate", "0.05", "--momentum", "0.9", "--nesterov"]),
+        // A global batch smaller than the rank count: some ranks hold no rows in a step.
+        Case(ranks: 4, samples: 23, batch: 3, flags: ["--optimizer", "adam", "--learning-rate", "0.01", "--no-shuffle"]),
+        Case(ranks: 3, samples: 23, batch: 2, flags: ["--optimizer", "adam", "--validation-split", "0.2"]),
+    ]
+
+    @Test(arguments: cases)
+    func ranksMatchSingleProcess(_ c: Case) throws {
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: c.samples, in: folder)
+        func arguments(_ tag: String) -> [String] {
+            ["--x", data.x, "--y", data.y, "--layers", "6:tanh:l2=0.01,5:relu,3:softmax",
+             "--batch-size", String(c.batch), "--epochs", "3", "--seed", "11", "--verbose", "2",
+             "--history-out", folder.appendingPathComponent("\(tag).json").path,
+             "--predictions-out", folder.appendingPathComponent("\(tag).npy").path] + c.flags
+        }
+        let single = try Runner.single(arguments("single"))
+        #expect(single.status == 0, "\(single.stderr)")
+        let parallel = try Runner.mpi(c.ranks, arguments("mpi"))
+        #expect(parallel.status == 0, "\(parallel.stderr)")
+
+        let expected = try Runner.history(folder.appendingPathComponent("single.json").path)
+        let actual = try Runner.history(folder.appendingPathComponent("mpi.json").path)
+        #expect(Set(actual.keys) == Set(expected.keys))
+        for (key, values) in expected {
+            for (a, e) in zip(actual[key] ?? [], values) { expectClose(a, e, "history[\(key)]") }
+        }
+        let p1 = try NumpyFile.read(folder.appendingPathComponent("single.npy").path)
+        let pN = try NumpyFile.read(folder.appendingPathComponent("mpi.npy").path)
+        #expect(p1.shape == pN.shape)
+        expectClose(pN.scalars, p1.scalars, "predictions")
+
+        let singleLines = Runner.logLines(single.stdout), parallelLines = Runner.logLines(parallel.stdout)
+        #expect(parallelLines.count == singleLines.count, "exactly one copy of the log")
+        #expect(parallel.stdout.components(separatedBy: "Epoch 1/3").count == 2)
+        for (a, b) in zip(singleLines, parallelLines) { expectSameLogLine(a, b) }
+    }
+
+    /// `mpirun -n 4 nntrain` on the built-in example prints the single-process log.
+    @Test func builtInExampleMatchesWithFourRanks() throws {
+        let single = try Runner.single(["--epochs", "4"])
+        let parallel = try Runner.mpi(4, ["--epochs", "4"])
+        #expect(single.status == 0 && parallel.status == 0, "\(parallel.stderr)")
+        let a = Runner.logLines(single.stdout), b = Runner.logLines(parallel.stdout)
+        #expect(a.count == 8 && b.count == 8)
+        for (x, y) in zip(a, b) { expectSameLogLine(x, y) }
+        #expect(parallel.stdout.contains("Test accuracy:"))
+        #expect(parallel.stdout.components(separatedBy: "Confusion matrix").count == 2)
+    }
+
+    @Test func differentDataOnOneRankIsRefused() throws {
+        let folder = try Runner.scratch()
+        let a = try Runner.writeDataset(samples: 20, in: folder, seed: 1)
+        let other = folder.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        let b = try Runner.writeDataset(samples: 20, in: other, seed: 2)
+        let common = ["--layers", "3:softmax", "--epochs", "1", "--verbose", "0"]
+        let result = try Runner.mpiPair(["--x", a.x, "--y", a.y] + common, ["--x", b.x, "--y", b.y] + common)
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("error: rank 1 has different training data"), "\(result.stderr)")
+    }
+
+    @Test func differentConfigurationOnOneRankIsRefused() throws {
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: 20, in: folder)
+        let common = ["--x", data.x, "--y", data.y, "--layers", "3:softmax", "--epochs", "1", "--verbose", "0"]
+        let result = try Runner.mpiPair(common, common + ["--seed", "5"])
+        #expect(result.status != 0)
+        #expect(result.stderr.contains("error: rank 1 has a different training configuration"), "\(result.stderr)")
+    }
+
+    @Test(arguments: ["error", "kill"])
+    func failingRankEndsTheJob(_ kind: String) throws {
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: 200, in: folder)
+        let result = try Runner.mpi(
+            3, ["--x", data.x, "--y", data.y, "--layers", "3:softmax", "--epochs", "50",
+                "--batch-size", "4", "--verbose", "0"],
+            environment: ["NNTRAIN_TEST_FAULT": "1:5:\(kind)"])
+        #expect(result.status != 0)
+        if kind == "error" {
+            #expect(result.stderr.contains("error: rank 1: injected test fault at step 5"), "\(result.stderr)")
+        }
+    }
+
+    @Test func missingFileOnEveryRankGivesOneErrorLine() throws {
+        let result = try Runner.mpi(3, ["--x", "/nonexistent/x.npy", "--y", "/nonexistent/y.npy"])
+        #expect(result.status == 1)
+        let lines = result.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+        #expect(lines == ["error: /nonexistent/x.npy: no such file"], "\(result.stderr)")
+    }
+
+    /// Printed values agree to the last digit, or differ by one unit in it (a different
+    /// summation order may cross a rounding boundary).
+    func expectSameLogLine(_ a: String, _ b: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let numbers = #/-?\d+\.\d+(e[-+]\d+)?/#
+        let strip = { (s: String) in s.replacing(numbers, with: "#") }
+        #expect(strip(a) == strip(b), sourceLocation: sourceLocation)
+        let x = a.matches(of: numbers).map { String($0.output.0) }
+        let y = b.matches(of: numbers).map { String($0.output.0) }
+        #expect(x.count == y.count, sourceLocation: sourceLocation)
+        for (u, v) in zip(x, y) where u != v {
+            let unit = pow(10, -Double(u.split(separator: ".").last?.prefix(while: \.isNumber).count ?? 4))
+            let close = abs((Double(u) ?? 0) - (Double(v) ?? 0)) <= unit * 1.0001
+            #expect(close, "\(a) vs \(b)", sourceLocation: sourceLocation)
+        }
+    }
+}
