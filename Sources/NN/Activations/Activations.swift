@@ -37,7 +37,7 @@ public enum ActivationFunction: String, Sendable, CaseIterable {
         case .linear:
             return
         case .relu:
-            for i in 0..<n where !(values[i] > 0) { values[i] = 0 }
+            for i in 0..<n where values[i] < 0 { values[i] = 0 }  // NaN stays NaN, as in TensorFlow
         case .sigmoid:
             for i in 0..<n { values[i] = Activations.sigmoid(values[i]) }
         case .tanh:
