@@ -20,11 +20,13 @@ struct ProgressLog {
     private var previousWidth = 0
     private var lastCurrent = 0
 
-    init(verbose: Int, target: Int, write: @escaping (String) -> Void) {
+    /// - Parameter terminal: whether standard output is a terminal (tests set it; by default it
+    ///   is asked of the system).
+    init(verbose: Int, target: Int, terminal: Bool? = nil, write: @escaping (String) -> Void) {
         self.verbose = verbose
         self.target = target
         self.write = write
-        dynamic = verbose == 1 && isatty(STDOUT_FILENO) == 1
+        dynamic = verbose == 1 && (terminal ?? (isatty(STDOUT_FILENO) == 1))
         start = Self.now()
     }
 

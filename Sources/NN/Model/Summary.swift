@@ -13,7 +13,7 @@ extension Sequential {
     /// terminal.
     public func summaryText(lineLength: Int = 76) -> String {
         let stops = [Int(Double(lineLength) * 0.45), Int(Double(lineLength) * 0.80), lineLength]
-        let widths = [stops[0] - 1, stops[1] - stops[0] - 1, stops[2] - stops[1] - 1]
+        let widths = [stops[0] - 1, stops[1] - stops[0] - 2, stops[2] - stops[1] - 1]
         func rule(_ left: String, _ fill: String, _ middle: String, _ right: String) -> String {
             left + widths.map { String(repeating: fill, count: $0) }.joined(separator: middle) + right
         }
@@ -40,16 +40,21 @@ extension Sequential {
         lines.append(rule("└", "─", "┴", "┘"))
         let trainable = parameterCount
         let optimizerCount = hasTrained ? optimizer.variableCount(parameterCount: trainable) : 0
-        lines.append(" Total params: " + Self.countAndSize(trainable + optimizerCount))
-        lines.append(" Trainable params: " + Self.countAndSize(trainable))
-        lines.append(" Non-trainable params: " + Self.countAndSize(0))
-        if hasTrained { lines.append(" Optimizer params: " + Self.countAndSize(optimizerCount)) }
+        // Keras's optimizer counts its iterations in an int64: 4 bytes more than a float32.
+        let optimizerBytes = hasTrained ? 4 * optimizerCount + 4 : 0
+        lines.append(
+            " Total params: " + Self.countAndSize(trainable + optimizerCount, bytes: 4 * trainable + optimizerBytes))
+        lines.append(" Trainable params: " + Self.countAndSize(trainable, bytes: 4 * trainable))
+        lines.append(" Non-trainable params: " + Self.countAndSize(0, bytes: 0))
+        if hasTrained {
+            lines.append(" Optimizer params: " + Self.countAndSize(optimizerCount, bytes: optimizerBytes))
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `642 (2.51 KB)`: a count with thousands separators and its float32 size.
-    static func countAndSize(_ count: Int) -> String {
-        var size = Double(count * 4)
+    /// `642 (2.51 KB)`: a count with thousands separators and its size in bytes.
+    static func countAndSize(_ count: Int, bytes: Int) -> String {
+        var size = Double(bytes)
         var unit = 0
         let units = ["B", "KB", "MB", "GB", "TB"]
         while size >= 1024, unit < units.count - 1 {
