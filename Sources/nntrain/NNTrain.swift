@@ -34,8 +34,14 @@ struct NNTrain: ParsableCommand {
         do {
             command = try parse()
         } catch {
-            if Launch.rankFromEnvironment == 0 { exit(withError: error) }
-            Foundation.exit(exitCode(for: error).rawValue)
+            let code = exitCode(for: error)
+            // --help and --version are not errors: let the parser print them.
+            if code == .success { exit(withError: error) }
+            if Launch.rankFromEnvironment == 0 {
+                printError(message(for: error))
+                FileHandle.standardError.write(Data("See 'nntrain --help' for the flags.\n".utf8))
+            }
+            Foundation.exit(code.rawValue)
         }
         command.train()
     }

@@ -123,6 +123,12 @@ def sgd(learning_rate=0.01, momentum=0.0, nesterov=False):
             "momentum": momentum, "nesterov": nesterov}
 
 
+def rmsprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7,
+            centered=False):
+    return {"name": "rmsprop", "learning_rate": learning_rate, "rho": rho,
+            "momentum": momentum, "epsilon": epsilon, "centered": centered}
+
+
 def one_hot(labels, n):
     out = np.zeros((len(labels), n), dtype=F32)
     out[np.arange(len(labels)), labels] = 1.0
@@ -178,6 +184,24 @@ def case_data(name):
     if name == "tanh_l2_bias_sgd_plain":
         x = rng.normal(size=(10, 2)).astype(F32)
         y = rng.normal(size=(10, 2)).astype(F32)
+        return x, y
+    if name == "validation_split_softmax_adam":
+        x = rng.normal(size=(25, 3)).astype(F32)
+        y = rng.integers(0, 3, size=25).astype(F32)
+        return x, y
+    if name == "rmsprop_mse":
+        x = rng.normal(size=(14, 2)).astype(F32)
+        y = rng.normal(size=(14, 2)).astype(F32)
+        return x, y
+    if name == "rmsprop_momentum_sparse":
+        x = rng.normal(size=(17, 2)).astype(F32)
+        y = rng.integers(0, 3, size=17).astype(F32)
+        return x, y
+    if name == "acc_alias_binary_one_output":
+        # 1-D labels of shape (15,); Keras expands them to (15, 1).
+        x = rng.normal(size=(15, 2)).astype(F32)
+        noise = rng.normal(scale=0.5, size=15)
+        y = ((x[:, 0] + x[:, 1] + noise) > 0).astype(F32)
         return x, y
     raise KeyError(name)
 
@@ -243,6 +267,28 @@ CASES = [
                  dense(2, "linear", bias_regularizer=reg(l2=0.1))],
          optimizer=sgd(0.1), loss="mse", metrics=[],
          batch_size=16, epochs=3),
+    # fit(validation_split=0.2): the last 5 of 25 samples are held out
+    # (before any shuffling) and give val_loss / val_accuracy each epoch.
+    # "evaluate" and "predictions" still use all 25 samples.
+    dict(name="validation_split_softmax_adam", input_dim=3,
+         layers=[dense(6, "relu"), dense(3, "softmax")],
+         optimizer=adam(learning_rate=0.01),
+         loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+         batch_size=4, epochs=3, validation_split=0.2),
+    dict(name="rmsprop_mse", input_dim=2,
+         layers=[dense(4, "tanh"), dense(2, "linear")],
+         optimizer=rmsprop(learning_rate=0.01), loss="mse", metrics=[],
+         batch_size=5, epochs=3),
+    dict(name="rmsprop_momentum_sparse", input_dim=2,
+         layers=[dense(5, "relu"), dense(3, "softmax")],
+         optimizer=rmsprop(learning_rate=0.005, momentum=0.5),
+         loss="sparse_categorical_crossentropy", metrics=["accuracy"],
+         batch_size=6, epochs=2),
+    # metrics=["acc"]: the alias; the history/evaluate key is then "acc".
+    dict(name="acc_alias_binary_one_output", input_dim=2,
+         layers=[dense(3, "relu"), dense(1, "sigmoid")],
+         optimizer=adam(learning_rate=0.01), loss="binary_crossentropy",
+         metrics=["acc"], batch_size=4, epochs=2),
 ]
 
 CASE_BY_NAME = {c["name"]: c for c in CASES}
@@ -274,6 +320,13 @@ def make_optimizer(spec):
                                      beta_1=spec["beta_1"],
                                      beta_2=spec["beta_2"],
                                      epsilon=spec["epsilon"])
+    if spec["name"] == "rmsprop":
+        return keras.optimizers.RMSprop(learning_rate=spec["learning_rate"],
+                                        rho=spec["rho"],
+                                        momentum=spec["momentum"],
+                                        epsilon=spec["epsilon"],
+                                        centered=spec["centered"])
+    assert spec["name"] == "sgd", spec
     return keras.optimizers.SGD(learning_rate=spec["learning_rate"],
                                 momentum=spec["momentum"],
                                 nesterov=spec["nesterov"])
@@ -329,10 +382,11 @@ def run_trajectory(case):
     x, y = case_data(case["name"])
     w0 = initial_weights(case)
     bs, epochs = case["batch_size"], case["epochs"]
+    vsplit = float(case.get("validation_split", 0.0))
 
     model = fresh_compiled_model(case, w0)
     hist = model.fit(x, y, batch_size=bs, epochs=epochs, shuffle=False,
-                     verbose=0)
+                     validation_split=vsplit, verbose=0)
     metric_info = resolved_metric_info(model)
     final = [np.array(w, dtype=F32) for w in model.get_weights()]
     preds = model.predict(x, batch_size=bs, verbose=0)
@@ -340,7 +394,8 @@ def run_trajectory(case):
     opt_config = model.optimizer.get_config()
     jit = bool(model.jit_compile)
 
-    # Single optimizer step from the same starting point.
+    # Single optimizer step from the same starting point (on the first
+    # batch, which is a training batch also with validation_split).
     model1 = fresh_compiled_model(case, w0)
     model1.fit(x[:bs], y[:bs], batch_size=bs, epochs=1, shuffle=False,
                verbose=0)
@@ -362,6 +417,7 @@ def run_trajectory(case):
         "batch_size": bs,
         "epochs": epochs,
         "shuffle": False,
+        "validation_split": vsplit,
         "x": tensor(x),
         "y": tensor(y),
         "initial_weights": [tensor(w) for w in w0],
