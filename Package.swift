@@ -24,16 +24,21 @@ let package = Package(
 
         // Implementation details.
         .target(name: "NNCore", dependencies: ["CBLAS"]),
-        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
 
         // Examples: one per example in the Keras notes (`swift run layers-example`, …).
         .executableTarget(name: "layers-example", dependencies: ["NN"], path: "examples/layers"),
-        .executableTarget(name: "activations-example", dependencies: ["NN"], path: "examples/activations"),
-        .executableTarget(name: "training-example", dependencies: ["NN"], path: "examples/training"),
+        .executableTarget(
+            name: "activations-example", dependencies: ["NN"], path: "examples/activations"),
+        .executableTarget(
+            name: "training-example", dependencies: ["NN"], path: "examples/training"),
         .executableTarget(name: "losses-example", dependencies: ["NN"], path: "examples/losses"),
-        .executableTarget(name: "learning-rate-example", dependencies: ["NN"], path: "examples/learning-rate"),
-        .executableTarget(name: "prediction-example", dependencies: ["NN"], path: "examples/prediction"),
+        .executableTarget(
+            name: "learning-rate-example", dependencies: ["NN"], path: "examples/learning-rate"),
+        .executableTarget(
+            name: "prediction-example", dependencies: ["NN"], path: "examples/prediction"),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),

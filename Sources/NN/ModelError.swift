@@ -26,7 +26,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
             let hint = suggestion.map { " Did you mean '\($0)'?" } ?? ""
             return "Unknown \(kind) '\(name)'.\(hint)"
         case .invalidArgument(let name, let value, let expected):
-            return "Invalid value for argument `\(name)`. Expected \(expected). Received: \(name)=\(value)"
+            return
+                "Invalid value for argument `\(name)`. Expected \(expected). Received: \(name)=\(value)"
         case .shapeMismatch(let layer, let expected, let received):
             return "Input 0 of layer \"\(layer)\" is incompatible with the layer: expected axis -1 "
                 + "of input shape to have value \(expected), but received input with shape "

@@ -2,9 +2,9 @@ import CMPI
 import NNCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// The ranks of an MPI job (`MPI_COMM_WORLD`), for data-parallel training.
@@ -57,14 +57,18 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public func allreduceSum(_ buffer: inout [Float]) throws(CommunicatorError) {
         guard size > 1 else { return }
         let count = Int32(buffer.count)
-        let rc = buffer.withUnsafeMutableBufferPointer { nn_mpi_allreduce_sum_float($0.baseAddress, count) }
+        let rc = buffer.withUnsafeMutableBufferPointer {
+            nn_mpi_allreduce_sum_float($0.baseAddress, count)
+        }
         try Self.check(rc, "MPI_Allreduce")
     }
 
     public func allreduceSum(_ buffer: inout [Double]) throws(CommunicatorError) {
         guard size > 1 else { return }
         let count = Int32(buffer.count)
-        let rc = buffer.withUnsafeMutableBufferPointer { nn_mpi_allreduce_sum_double($0.baseAddress, count) }
+        let rc = buffer.withUnsafeMutableBufferPointer {
+            nn_mpi_allreduce_sum_double($0.baseAddress, count)
+        }
         try Self.check(rc, "MPI_Allreduce")
     }
 
@@ -112,7 +116,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         var text = [CChar](repeating: 0, count: 1024)
         var length: Int32 = 0
         nn_mpi_error_string(code, &text, &length)
-        let message = String(decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let message = String(
+            decoding: text.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         throw .mpi(call: call, code: code, message: message)
     }
 }

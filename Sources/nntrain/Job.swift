@@ -49,10 +49,13 @@ struct Job {
             let configured = SGD(
                 learningRate: options.learningRate ?? sgd.learningRate, momentum: options.momentum,
                 nesterov: options.nesterov)
-            try model.compile(optimizer: configured, loss: options.loss, metrics: options.metricNames)
+            try model.compile(
+                optimizer: configured, loss: options.loss, metrics: options.metricNames)
         } else {
-            optimizer.learningRate = options.learningRate ?? (options.isExample ? 1e-4 : optimizer.learningRate)
-            try model.compile(optimizer: optimizer, loss: options.loss, metrics: options.metricNames)
+            optimizer.learningRate =
+                options.learningRate ?? (options.isExample ? 1e-4 : optimizer.learningRate)
+            try model.compile(
+                optimizer: optimizer, loss: options.loss, metrics: options.metricNames)
         }
         try model.validate(x: x, y: y)
         if let test {

@@ -49,7 +49,8 @@ struct NNTrain: ParsableCommand {
     func train() -> Never {
         let world: any Communicator
         do {
-            world = MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
+            world =
+                MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
         } catch {
             printError("\(error)")
             Foundation.exit(1)
@@ -67,7 +68,8 @@ struct NNTrain: ParsableCommand {
         }
         if let first = failures.firstIndex(of: 1) {
             if first == world.rank, let failure {
-                printError((world.size > 1 && world.rank != 0 ? "rank \(world.rank): " : "") + failure)
+                printError(
+                    (world.size > 1 && world.rank != 0 ? "rank \(world.rank): " : "") + failure)
             }
             Foundation.exit(1)
         }

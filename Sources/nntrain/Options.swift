@@ -3,108 +3,144 @@ import NN
 
 /// The command-line flags: `fit` and `compile` arguments in kebab case, taking Keras strings.
 struct Options: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Training samples, shape (samples, features): .npy (float32/float64/int32/int64) or numeric .csv (optional header). Keras: fit(x=…). Without --x and --y, nntrain trains the built-in drug side-effect example.",
-        valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Training samples, shape (samples, features): .npy (float32/float64/int32/int64) or numeric .csv (optional header). Keras: fit(x=…). Without --x and --y, nntrain trains the built-in drug side-effect example.",
+            valueName: "path"))
     var x: String?
 
-    @Option(help: ArgumentHelp(
-        "Training targets: class labels (samples,) or one-hot/real values (samples, outputs), .npy or .csv. Keras: fit(y=…).",
-        valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Training targets: class labels (samples,) or one-hot/real values (samples, outputs), .npy or .csv. Keras: fit(y=…).",
+            valueName: "path"))
     var y: String?
 
-    @Option(help: ArgumentHelp(
-        "Dense layers as units:activation[:l1=F][:l2=F], comma-separated; the input size comes from the data. Keras: Dense(units, activation=…, kernel_regularizer=l2(F)). Default: 16:relu,32:relu:l2=0.01,2:sigmoid (the notes' model).",
-        valueName: "spec"))
+    @Option(
+        help: ArgumentHelp(
+            "Dense layers as units:activation[:l1=F][:l2=F], comma-separated; the input size comes from the data. Keras: Dense(units, activation=…, kernel_regularizer=l2(F)). Default: 16:relu,32:relu:l2=0.01,2:sigmoid (the notes' model).",
+            valueName: "spec"))
     var layers: String?
 
-    @Option(help: ArgumentHelp(
-        "Loss name. Keras: compile(loss=…). One of: \(Losses.names.joined(separator: ", ")) (aliases such as mse accepted). Default: sparse_categorical_crossentropy.",
-        valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Loss name. Keras: compile(loss=…). One of: \(Losses.names.joined(separator: ", ")) (aliases such as mse accepted). Default: sparse_categorical_crossentropy.",
+            valueName: "name"))
     var loss: String = "sparse_categorical_crossentropy"
 
-    @Option(help: ArgumentHelp(
-        "Optimizer name. Keras: compile(optimizer=…). One of: \(Optimizers.names.joined(separator: ", ")). Default: adam.",
-        valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "Optimizer name. Keras: compile(optimizer=…). One of: \(Optimizers.names.joined(separator: ", ")). Default: adam.",
+            valueName: "name"))
     var optimizer: String = "adam"
 
-    @Option(help: ArgumentHelp(
-        "Learning rate. Keras: Adam(learning_rate=…). Default: the optimizer's Keras default (adam 0.001, sgd 0.01, rmsprop 0.001); the built-in example uses 0.0001.",
-        valueName: "rate"))
+    @Option(
+        help: ArgumentHelp(
+            "Learning rate. Keras: Adam(learning_rate=…). Default: the optimizer's Keras default (adam 0.001, sgd 0.01, rmsprop 0.001); the built-in example uses 0.0001.",
+            valueName: "rate"))
     var learningRate: Float?
 
-    @Option(help: ArgumentHelp("SGD momentum. Keras: SGD(momentum=…). Default: 0.", valueName: "value"))
+    @Option(
+        help: ArgumentHelp("SGD momentum. Keras: SGD(momentum=…). Default: 0.", valueName: "value"))
     var momentum: Float = 0
 
     @Flag(help: "Use Nesterov momentum with SGD. Keras: SGD(nesterov=True).")
     var nesterov = false
 
-    @Option(help: ArgumentHelp(
-        "Metrics, comma-separated; empty for none. Keras: compile(metrics=[…]). One of: \(Metrics.names.joined(separator: ", ")). Default: accuracy.",
-        valueName: "names"))
+    @Option(
+        help: ArgumentHelp(
+            "Metrics, comma-separated; empty for none. Keras: compile(metrics=[…]). One of: \(Metrics.names.joined(separator: ", ")). Default: accuracy.",
+            valueName: "names"))
     var metrics: String = "accuracy"
 
-    @Option(help: ArgumentHelp(
-        "Global batch size, split over the MPI ranks. Keras: fit(batch_size=…). Default: 32; the built-in example uses 10.",
-        valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Global batch size, split over the MPI ranks. Keras: fit(batch_size=…). Default: 32; the built-in example uses 10.",
+            valueName: "n"))
     var batchSize: Int?
 
-    @Option(help: ArgumentHelp(
-        "Passes over the training data. Keras: fit(epochs=…). Default: 1; the built-in example uses 20.",
-        valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Passes over the training data. Keras: fit(epochs=…). Default: 1; the built-in example uses 20.",
+            valueName: "n"))
     var epochs: Int?
 
-    @Flag(inversion: .prefixedNo, help: "Reshuffle the samples before each epoch. Keras: fit(shuffle=…). Default: on.")
+    @Flag(
+        inversion: .prefixedNo,
+        help: "Reshuffle the samples before each epoch. Keras: fit(shuffle=…). Default: on.")
     var shuffle = true
 
-    @Option(help: ArgumentHelp("Seed for initial weights and shuffling; all ranks share it. Default: 0.", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Seed for initial weights and shuffling; all ranks share it. Default: 0.",
+            valueName: "n"))
     var seed: UInt64 = 0
 
-    @Option(help: ArgumentHelp(
-        "0 silent, 1 progress bar on a terminal, 2 one line per epoch. Keras: fit(verbose=…). Default: 2.",
-        valueName: "level"))
+    @Option(
+        help: ArgumentHelp(
+            "0 silent, 1 progress bar on a terminal, 2 one line per epoch. Keras: fit(verbose=…). Default: 2.",
+            valueName: "level"))
     var verbose: Int = 2
 
-    @Option(help: ArgumentHelp(
-        "Fraction of the training data, taken from the end before shuffling, used for val_ metrics. Keras: fit(validation_split=…). Default: 0.",
-        valueName: "fraction"))
+    @Option(
+        help: ArgumentHelp(
+            "Fraction of the training data, taken from the end before shuffling, used for val_ metrics. Keras: fit(validation_split=…). Default: 0.",
+            valueName: "fraction"))
     var validationSplit: Double = 0
 
-    @Option(help: ArgumentHelp("Test samples, evaluated and predicted after training (.npy or .csv).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Test samples, evaluated and predicted after training (.npy or .csv).",
+            valueName: "path"))
     var testX: String?
 
-    @Option(help: ArgumentHelp("Test targets, for the test loss, metrics and confusion matrix.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Test targets, for the test loss, metrics and confusion matrix.", valueName: "path"))
     var testY: String?
 
-    @Option(help: ArgumentHelp(
-        "Write the predictions for the test samples (or, without --test-x, the training samples) to this .csv or .npy file.",
-        valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Write the predictions for the test samples (or, without --test-x, the training samples) to this .csv or .npy file.",
+            valueName: "path"))
     var predictionsOut: String?
 
-    @Option(help: ArgumentHelp("Write the History dictionary (per-epoch logs) to this JSON file.", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Write the History dictionary (per-epoch logs) to this JSON file.", valueName: "path"))
     var historyOut: String?
 
     mutating func validate() throws {
         guard (x == nil) == (y == nil) else {
-            throw ValidationError("--x and --y go together: give both, or neither for the built-in example.")
+            throw ValidationError(
+                "--x and --y go together: give both, or neither for the built-in example.")
         }
         guard (testX == nil) == (testY == nil) || testY == nil else {
             throw ValidationError("--test-y needs --test-x.")
         }
         if let batchSize, batchSize <= 0 {
-            throw ValidationError("Invalid value for argument `batch_size`. Expected a positive integer. Received: batch_size=\(batchSize)")
+            throw ValidationError(
+                "Invalid value for argument `batch_size`. Expected a positive integer. Received: batch_size=\(batchSize)"
+            )
         }
         if let epochs, epochs < 0 {
-            throw ValidationError("Invalid value for argument `epochs`. Expected a non-negative integer. Received: epochs=\(epochs)")
+            throw ValidationError(
+                "Invalid value for argument `epochs`. Expected a non-negative integer. Received: epochs=\(epochs)"
+            )
         }
         guard (0...2).contains(verbose) else {
-            throw ValidationError("Invalid value for argument `verbose`. Expected 0, 1 or 2. Received: verbose=\(verbose)")
+            throw ValidationError(
+                "Invalid value for argument `verbose`. Expected 0, 1 or 2. Received: verbose=\(verbose)"
+            )
         }
         guard validationSplit >= 0, validationSplit < 1 else {
-            throw ValidationError("Invalid value for argument `validation_split`. Expected a number in [0, 1). Received: validation_split=\(validationSplit)")
+            throw ValidationError(
+                "Invalid value for argument `validation_split`. Expected a number in [0, 1). Received: validation_split=\(validationSplit)"
+            )
         }
         if let learningRate, !(learningRate > 0) || !learningRate.isFinite {
-            throw ValidationError("Invalid value for argument `learning_rate`. Expected a positive number. Received: learning_rate=\(learningRate)")
+            throw ValidationError(
+                "Invalid value for argument `learning_rate`. Expected a positive number. Received: learning_rate=\(learningRate)"
+            )
         }
         if let problem = checkNames() { throw ValidationError(problem.description) }
         for path in [predictionsOut, historyOut].compactMap({ $0 }) where path.isEmpty {
@@ -126,7 +162,9 @@ struct Options: ParsableArguments {
     }
 
     var metricNames: [String] {
-        metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+            !$0.isEmpty
+        }
     }
 
     /// Whether nntrain trains the built-in example rather than the user's files.
@@ -151,7 +189,8 @@ struct LayerSpec: Equatable {
             guard let units = Int(parts[0]), units > 0 else {
                 throw .invalidArgument(
                     name: "layers", value: String(entry),
-                    expected: "units:activation entries with positive units, such as 16:relu,2:softmax")
+                    expected:
+                        "units:activation entries with positive units, such as 16:relu,2:softmax")
             }
             var spec = LayerSpec(units: units, activation: .linear, regularizer: nil)
             if parts.count > 1 { spec.activation = try ActivationFunction.named(parts[1]) }
@@ -162,7 +201,8 @@ struct LayerSpec: Equatable {
                 else {
                     throw .invalidArgument(
                         name: "layers", value: String(entry),
-                        expected: "regularizers written l1=F or l2=F with F ≥ 0, such as 32:relu:l2=0.01")
+                        expected:
+                            "regularizers written l1=F or l2=F with F ≥ 0, such as 32:relu:l2=0.01")
                 }
                 var regularizer = spec.regularizer ?? Regularizer()
                 if pair[0] == "l1" { regularizer.l1 = factor } else { regularizer.l2 = factor }

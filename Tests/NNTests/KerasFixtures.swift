@@ -32,6 +32,7 @@ struct Trajectory: Decodable, Sendable, CustomTestStringConvertible {
         let epsilon: Float?
         let momentum: Float?
         let nesterov: Bool?
+        let rho: Float?
     }
     let name: String
     let input_dim: Int
@@ -41,6 +42,7 @@ struct Trajectory: Decodable, Sendable, CustomTestStringConvertible {
     let metrics: [String]
     let batch_size: Int
     let epochs: Int
+    let validation_split: Double?
     let x: TensorFixture
     let y: TensorFixture
     let initial_weights: [TensorFixture]
@@ -80,6 +82,11 @@ struct Trajectory: Decodable, Sendable, CustomTestStringConvertible {
             return Adam(
                 learningRate: optimizer.learning_rate, beta1: optimizer.beta_1 ?? 0.9,
                 beta2: optimizer.beta_2 ?? 0.999, epsilon: optimizer.epsilon ?? 1e-7)
+        }
+        if optimizer.name == "rmsprop" {
+            return RMSprop(
+                learningRate: optimizer.learning_rate, rho: optimizer.rho ?? 0.9,
+                momentum: optimizer.momentum ?? 0, epsilon: optimizer.epsilon ?? 1e-7)
         }
         return SGD(
             learningRate: optimizer.learning_rate, momentum: optimizer.momentum ?? 0,

@@ -11,17 +11,36 @@ import Testing
         let samples: Int
         let batch: Int
         let flags: [String]
-        var testDescription: String { "\(ranks) ranks, \(samples) samples, batch \(batch) \(flags.joined(separator: " "))" }
+        var testDescription: String {
+            "\(ranks) ranks, \(samples) samples, batch \(batch) \(flags.joined(separator: " "))"
+        }
     }
 
     static let cases: [Case] = [
-        Case(ranks: 1, samples: 37, batch: 8, flags: ["--optimizer", "adam", "--learning-rate", "0.01"]),
-        Case(ranks: 2, samples: 37, batch: 8, flags: ["--optimizer", "adam", "--learning-rate", "0.01"]),
-        Case(ranks: 3, samples: 37, batch: 8, flags: ["--optimizer", "sgd", "--learning-rate", "0.05", "--momentum", "0.9", "--no-shuffle"]),
-        Case(ranks: 4, samples: 37, batch: 8, flags: ["--optimizer", "sgd", "--learning-rate", "0.05", "--momentum", "0.9", "--nesterov"]),
+        Case(
+            ranks: 1, samples: 37, batch: 8,
+            flags: ["--optimizer", "adam", "--learning-rate", "0.01"]),
+        Case(
+            ranks: 2, samples: 37, batch: 8,
+            flags: ["--optimizer", "adam", "--learning-rate", "0.01"]),
+        Case(
+            ranks: 3, samples: 37, batch: 8,
+            flags: [
+                "--optimizer", "sgd", "--learning-rate", "0.05", "--momentum", "0.9",
+                "--no-shuffle",
+            ]),
+        Case(
+            ranks: 4, samples: 37, batch: 8,
+            flags: [
+                "--optimizer", "sgd", "--learning-rate", "0.05", "--momentum", "0.9", "--nesterov",
+            ]),
         // A global batch smaller than the rank count: some ranks hold no rows in a step.
-        Case(ranks: 4, samples: 23, batch: 3, flags: ["--optimizer", "adam", "--learning-rate", "0.01", "--no-shuffle"]),
-        Case(ranks: 3, samples: 23, batch: 2, flags: ["--optimizer", "adam", "--validation-split", "0.2"]),
+        Case(
+            ranks: 4, samples: 23, batch: 3,
+            flags: ["--optimizer", "adam", "--learning-rate", "0.01", "--no-shuffle"]),
+        Case(
+            ranks: 3, samples: 23, batch: 2,
+            flags: ["--optimizer", "adam", "--validation-split", "0.2"]),
     ]
 
     @Test(arguments: cases)
@@ -29,10 +48,12 @@ import Testing
         let folder = try Runner.scratch()
         let data = try Runner.writeDataset(samples: c.samples, in: folder)
         func arguments(_ tag: String) -> [String] {
-            ["--x", data.x, "--y", data.y, "--layers", "6:tanh:l2=0.01,5:relu,3:softmax",
-             "--batch-size", String(c.batch), "--epochs", "3", "--seed", "11", "--verbose", "2",
-             "--history-out", folder.appendingPathComponent("\(tag).json").path,
-             "--predictions-out", folder.appendingPathComponent("\(tag).npy").path] + c.flags
+            [
+                "--x", data.x, "--y", data.y, "--layers", "6:tanh:l2=0.01,5:relu,3:softmax",
+                "--batch-size", String(c.batch), "--epochs", "3", "--seed", "11", "--verbose", "2",
+                "--history-out", folder.appendingPathComponent("\(tag).json").path,
+                "--predictions-out", folder.appendingPathComponent("\(tag).npy").path,
+            ] + c.flags
         }
         let single = try Runner.single(arguments("single"))
         #expect(single.status == 0, "\(single.stderr)")
@@ -50,7 +71,8 @@ import Testing
         #expect(p1.shape == pN.shape)
         expectClose(pN.scalars, p1.scalars, "predictions")
 
-        let singleLines = Runner.logLines(single.stdout), parallelLines = Runner.logLines(parallel.stdout)
+        let singleLines = Runner.logLines(single.stdout),
+            parallelLines = Runner.logLines(parallel.stdout)
         #expect(parallelLines.count == singleLines.count, "exactly one copy of the log")
         #expect(parallel.stdout.components(separatedBy: "Epoch 1/3").count == 2)
         for (a, b) in zip(singleLines, parallelLines) { expectSameLogLine(a, b) }
@@ -75,18 +97,25 @@ import Testing
         try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
         let b = try Runner.writeDataset(samples: 20, in: other, seed: 2)
         let common = ["--layers", "3:softmax", "--epochs", "1", "--verbose", "0"]
-        let result = try Runner.mpiPair(["--x", a.x, "--y", a.y] + common, ["--x", b.x, "--y", b.y] + common)
+        let result = try Runner.mpiPair(
+            ["--x", a.x, "--y", a.y] + common, ["--x", b.x, "--y", b.y] + common)
         #expect(result.status != 0)
-        #expect(result.stderr.contains("error: rank 1 has different training data"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("error: rank 1 has different training data"), "\(result.stderr)")
     }
 
     @Test func differentConfigurationOnOneRankIsRefused() throws {
         let folder = try Runner.scratch()
         let data = try Runner.writeDataset(samples: 20, in: folder)
-        let common = ["--x", data.x, "--y", data.y, "--layers", "3:softmax", "--epochs", "1", "--verbose", "0"]
+        let common = [
+            "--x", data.x, "--y", data.y, "--layers", "3:softmax", "--epochs", "1", "--verbose",
+            "0",
+        ]
         let result = try Runner.mpiPair(common, common + ["--seed", "5"])
         #expect(result.status != 0)
-        #expect(result.stderr.contains("error: rank 1 has a different training configuration"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("error: rank 1 has a different training configuration"),
+            "\(result.stderr)")
     }
 
     @Test(arguments: ["error", "kill"])
@@ -94,12 +123,17 @@ import Testing
         let folder = try Runner.scratch()
         let data = try Runner.writeDataset(samples: 200, in: folder)
         let result = try Runner.mpi(
-            3, ["--x", data.x, "--y", data.y, "--layers", "3:softmax", "--epochs", "50",
-                "--batch-size", "4", "--verbose", "0"],
+            3,
+            [
+                "--x", data.x, "--y", data.y, "--layers", "3:softmax", "--epochs", "50",
+                "--batch-size", "4", "--verbose", "0",
+            ],
             environment: ["NNTRAIN_TEST_FAULT": "1:5:\(kind)"])
         #expect(result.status != 0)
         if kind == "error" {
-            #expect(result.stderr.contains("error: rank 1: injected test fault at step 5"), "\(result.stderr)")
+            #expect(
+                result.stderr.contains("error: rank 1: injected test fault at step 5"),
+                "\(result.stderr)")
         }
     }
 
@@ -112,7 +146,9 @@ import Testing
 
     /// Printed values agree to the last digit, or differ by one unit in it (a different
     /// summation order may cross a rounding boundary).
-    func expectSameLogLine(_ a: String, _ b: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectSameLogLine(
+        _ a: String, _ b: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         let numbers = #/-?\d+\.\d+(e[-+]\d+)?/#
         let strip = { (s: String) in s.replacing(numbers, with: "#") }
         #expect(strip(a) == strip(b), sourceLocation: sourceLocation)
@@ -120,7 +156,8 @@ import Testing
         let y = b.matches(of: numbers).map { String($0.output.0) }
         #expect(x.count == y.count, sourceLocation: sourceLocation)
         for (u, v) in zip(x, y) where u != v {
-            let unit = pow(10, -Double(u.split(separator: ".").last?.prefix(while: \.isNumber).count ?? 4))
+            let unit = pow(
+                10, -Double(u.split(separator: ".").last?.prefix(while: \.isNumber).count ?? 4))
             let close = abs((Double(u) ?? 0) - (Double(v) ?? 0)) <= unit * 1.0001
             #expect(close, "\(a) vs \(b)", sourceLocation: sourceLocation)
         }

@@ -23,7 +23,8 @@ enum Runner {
     }
 
     /// Runs `nntrain arguments` as one plain process.
-    static func single(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+    static func single(_ arguments: [String], environment: [String: String] = [:]) throws -> Result
+    {
         try run(binary, arguments, environment: environment)
     }
 
@@ -31,20 +32,25 @@ enum Runner {
     static func mpi(_ ranks: Int, _ arguments: [String], environment: [String: String] = [:])
         throws -> Result
     {
-        try run("/usr/bin/env", ["mpirun"] + mpiFlags(ranks) + [binary] + arguments,
-                environment: environment)
+        try run(
+            "/usr/bin/env", ["mpirun"] + mpiFlags(ranks) + [binary] + arguments,
+            environment: environment)
     }
 
     /// `mpirun` with two programs (MPMD): rank 0 gets `first`, rank 1 gets `second`.
     static func mpiPair(_ first: [String], _ second: [String]) throws -> Result {
-        try run("/usr/bin/env", ["mpirun"] + mpiFlags(1) + [binary] + first + [":", "-n", "1", binary] + second)
+        try run(
+            "/usr/bin/env",
+            ["mpirun"] + mpiFlags(1) + [binary] + first + [":", "-n", "1", binary] + second)
     }
 
     private static func mpiFlags(_ ranks: Int) -> [String] {
         ["-n", String(ranks), "--oversubscribe", "-x", "OPENBLAS_NUM_THREADS=1"]
     }
 
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:])
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:]
+    )
         throws -> Result
     {
         let process = Process()
@@ -75,13 +81,16 @@ enum Runner {
 
     /// A fresh scratch folder.
     static func scratch() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("nntrain-\(UUID().uuidString)")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "nntrain-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
 
     /// Deterministic classification data: `samples` rows of 3 features, labels 0–2.
-    static func writeDataset(samples: Int, in folder: URL, seed: UInt64 = 3) throws -> (x: String, y: String) {
+    static func writeDataset(samples: Int, in folder: URL, seed: UInt64 = 3) throws -> (
+        x: String, y: String
+    ) {
         var generator = SeededGenerator(seed: seed)
         var x: [Float] = [], y: [Float] = []
         for _ in 0..<samples {
@@ -104,7 +113,12 @@ enum Runner {
 
     /// The epoch lines without their timings: `5/5 - accuracy: 0.4800 - loss: 0.9029`.
     static func logLines(_ output: String) -> [String] {
-        output.split(separator: "\n").map(String.init).filter { $0.contains("/step") || $0.hasPrefix("Epoch") }
-            .map { $0.replacingOccurrences(of: #" - \d+s - \d+[mu]?s/step"#, with: "", options: .regularExpression) }
+        output.split(separator: "\n").map(String.init).filter {
+            $0.contains("/step") || $0.hasPrefix("Epoch")
+        }
+        .map {
+            $0.replacingOccurrences(
+                of: #" - \d+s - \d+[mu]?s/step"#, with: "", options: .regularExpression)
+        }
     }
 }

@@ -15,7 +15,8 @@ for name in notesNames {
         model.seed = 3
         try model.compile(optimizer: Adam(learningRate: 0.0001), loss: name, metrics: ["accuracy"])
         // Class labels for the sparse loss; one-hot rows for the others.
-        let y = name.hasPrefix("sparse")
+        let y =
+            name.hasPrefix("sparse")
             ? labels : Tensor([[1, 0], [0, 1], [1, 0], [0, 1]])
         let loss = try model.evaluate(x: x, y: y, verbose: 0)["loss"] ?? .nan
         print("\(name): loss \(loss)")

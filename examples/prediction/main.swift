@@ -18,7 +18,9 @@ do {
     for row in 0..<5 {
         let age = Int((test.samples.scalars[row] * 87 + 13).rounded())
         let p = predictions.row(row)
-        print("age \(age): no side effects \(p[0]), side effects \(p[1]) (label \(Int(test.labels.scalars[row])))")
+        print(
+            "age \(age): no side effects \(p[0]), side effects \(p[1]) (label \(Int(test.labels.scalars[row])))"
+        )
     }
 } catch {
     print("error: \(error)")

@@ -28,7 +28,8 @@ public enum CSVFile {
             lineNumber += 1
             if line.allSatisfy(\.isWhitespace) { continue }
             let cells = line.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(
+                    in: CharacterSet(charactersIn: "\""))
             }
             let numbers = cells.map { Float($0) }
             if width == nil, rows == 0, numbers.contains(where: { $0 == nil }) {
@@ -45,7 +46,9 @@ public enum CSVFile {
                 guard let number else {
                     throw .file(
                         path: path,
-                        problem: "line \(lineNumber), column \(column + 1): '\(cells[column])' is not a number")
+                        problem:
+                            "line \(lineNumber), column \(column + 1): '\(cells[column])' is not a number"
+                    )
                 }
                 scalars.append(number)
             }

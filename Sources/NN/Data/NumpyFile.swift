@@ -37,12 +37,18 @@ public enum NumpyFile {
             throw fail("unsupported .npy format version \(major)")
         }
         guard headerStart + headerLength <= bytes.count else { throw fail("truncated .npy header") }
-        let header = String(decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
-        guard let descr = field("descr", in: header), let fortran = field("fortran_order", in: header),
+        let header = String(
+            decoding: bytes[headerStart..<(headerStart + headerLength)], as: UTF8.self)
+        guard let descr = field("descr", in: header),
+            let fortran = field("fortran_order", in: header),
             let shapeText = field("shape", in: header)
-        else { throw fail("malformed .npy header: \(header.trimmingCharacters(in: .whitespacesAndNewlines))") }
+        else {
+            throw fail(
+                "malformed .npy header: \(header.trimmingCharacters(in: .whitespacesAndNewlines))")
+        }
         guard fortran == "False" else {
-            throw fail("Fortran-ordered arrays are not supported; save with np.ascontiguousarray(a)")
+            throw fail(
+                "Fortran-ordered arrays are not supported; save with np.ascontiguousarray(a)")
         }
         let shape = try parseShape(shapeText, fail: fail)
         guard shape.count == 1 || shape.count == 2 else {
@@ -68,7 +74,8 @@ public enum NumpyFile {
     /// Writes `tensor` as float32 `.npy`, atomically.
     public static func write(_ tensor: Tensor, to path: String) throws(ModelError) {
         let shape = tensor.shape.map(String.init).joined(separator: ", ")
-        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(shape)\(tensor.shape.count == 1 ? "," : "")), }"
+        var header =
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (\(shape)\(tensor.shape.count == 1 ? "," : "")), }"
         // Pad so that the data starts on a 64-byte boundary, ending the header with a newline.
         let unpadded = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
@@ -91,13 +98,17 @@ public enum NumpyFile {
         return rest[..<end].trimmingCharacters(in: .whitespaces)
     }
 
-    private static func parseShape(_ text: String, fail: (String) -> ModelError) throws(ModelError) -> [Int] {
+    private static func parseShape(_ text: String, fail: (String) -> ModelError) throws(ModelError)
+        -> [Int]
+    {
         let inner = text.dropFirst().dropLast()
         var shape: [Int] = []
         for part in inner.split(separator: ",") {
             let trimmed = part.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
-            guard let extent = Int(trimmed.hasSuffix("L") ? String(trimmed.dropLast()) : trimmed), extent >= 0 else {
+            guard let extent = Int(trimmed.hasSuffix("L") ? String(trimmed.dropLast()) : trimmed),
+                extent >= 0
+            else {
                 throw fail("malformed shape \(text) in the .npy header")
             }
             shape.append(extent)
@@ -130,16 +141,29 @@ public enum NumpyFile {
 
         func load(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Float {
             switch self {
-            case .float32: Float(bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-            case .float64: Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian))
+            case .float32:
+                Float(
+                    bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
+                        .littleEndian)
+            case .float64:
+                Float(
+                    Double(
+                        bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                            .littleEndian))
             case .int8: Float(raw.loadUnaligned(fromByteOffset: offset, as: Int8.self))
-            case .int16: Float(raw.loadUnaligned(fromByteOffset: offset, as: Int16.self).littleEndian)
-            case .int32: Float(raw.loadUnaligned(fromByteOffset: offset, as: Int32.self).littleEndian)
-            case .int64: Float(raw.loadUnaligned(fromByteOffset: offset, as: Int64.self).littleEndian)
+            case .int16:
+                Float(raw.loadUnaligned(fromByteOffset: offset, as: Int16.self).littleEndian)
+            case .int32:
+                Float(raw.loadUnaligned(fromByteOffset: offset, as: Int32.self).littleEndian)
+            case .int64:
+                Float(raw.loadUnaligned(fromByteOffset: offset, as: Int64.self).littleEndian)
             case .uint8, .bool: Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt8.self))
-            case .uint16: Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian)
-            case .uint32: Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-            case .uint64: Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian)
+            case .uint16:
+                Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian)
+            case .uint32:
+                Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+            case .uint64:
+                Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian)
             }
         }
     }

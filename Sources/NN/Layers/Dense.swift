@@ -102,10 +102,12 @@ public final class Dense: ActivatedLayer {
         self.store = store
         inputs = inputShape[0]
         kernel = store.allocate(shape: [inputs, units])
-        kernelInitializer.fill(&store.values[kernel.range], shape: kernel.shape, generator: &generator)
+        kernelInitializer.fill(
+            &store.values[kernel.range], shape: kernel.shape, generator: &generator)
         if useBias {
             let slot = store.allocate(shape: [units])
-            biasInitializer.fill(&store.values[slot.range], shape: slot.shape, generator: &generator)
+            biasInitializer.fill(
+                &store.values[slot.range], shape: slot.shape, generator: &generator)
             bias = slot
         }
         return [units]

@@ -71,7 +71,9 @@ public struct CategoricalCrossentropy: Loss {
                             var weighted: Float = 0
                             for j in 0..<width {
                                 let q = row[j] / rowSum
-                                let u = Crossentropy.passesClip(q) ? -target[j] / Crossentropy.clip(q) : 0
+                                let u =
+                                    Crossentropy.passesClip(q)
+                                    ? -target[j] / Crossentropy.clip(q) : 0
                                 out[j] = u
                                 weighted += u * q
                             }

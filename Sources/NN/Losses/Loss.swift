@@ -27,7 +27,8 @@ extension Loss {
         guard targets.rowWidth == outputWidth, targets.shape.count <= 2 else {
             throw .invalidData(
                 "Loss '\(name)' needs targets with \(outputWidth) value(s) per sample to match the "
-                    + "model's output. Received: targets of shape \(ModelError.render(targets.shape))")
+                    + "model's output. Received: targets of shape \(ModelError.render(targets.shape))"
+            )
         }
     }
 }
@@ -48,8 +49,10 @@ public enum Losses {
     public static var names: [String] { table.map { $0.names[0] } }
 
     static let table: [(names: [String], value: any Loss)] = [
-        (["sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"],
-         SparseCategoricalCrossentropy()),
+        (
+            ["sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"],
+            SparseCategoricalCrossentropy()
+        ),
         (["categorical_crossentropy", "CategoricalCrossentropy"], CategoricalCrossentropy()),
         (["binary_crossentropy", "BinaryCrossentropy"], BinaryCrossentropy()),
         (["mean_squared_error", "MeanSquaredError", "mse", "MSE"], MeanSquaredError()),

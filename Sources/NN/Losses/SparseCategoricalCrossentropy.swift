@@ -27,7 +27,8 @@ public struct SparseCategoricalCrossentropy: Loss {
         where !(label >= 0 && label < Float(outputWidth) && label.rounded() == label) {
             throw .invalidData(
                 "Received a label value of \(Labels.render(label)) (sample \(row)) which is outside "
-                    + "the valid range of [0, \(outputWidth)) for an output of \(outputWidth) units.")
+                    + "the valid range of [0, \(outputWidth)) for an output of \(outputWidth) units."
+            )
         }
     }
 
@@ -42,7 +43,8 @@ public struct SparseCategoricalCrossentropy: Loss {
                 } else {
                     var clippedSum: Float = 0
                     for j in 0..<width { clippedSum += Crossentropy.clip(row[j]) }
-                    total += Double(Foundation.log(clippedSum) - Foundation.log(Crossentropy.clip(row[label])))
+                    total += Double(
+                        Foundation.log(clippedSum) - Foundation.log(Crossentropy.clip(row[label])))
                 }
             }
         }

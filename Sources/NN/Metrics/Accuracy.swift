@@ -33,7 +33,8 @@ public struct SparseCategoricalAccuracy: Metric {
     public func measure(predictions: Tensor, targets: Tensor) -> MeanState {
         let rows = predictions.rows, width = predictions.rowWidth
         var hits = 0
-        for r in 0..<rows where Float(ArgMax.of(predictions.scalars, row: r, width: width)) == targets.scalars[r] {
+        for r in 0..<rows
+        where Float(ArgMax.of(predictions.scalars, row: r, width: width)) == targets.scalars[r] {
             hits += 1
         }
         return MeanState(total: Double(hits), count: Double(rows))

@@ -26,12 +26,15 @@ extension Sequential {
 
     /// Everything that must match across ranks, as text.
     var configurationDescription: String {
-        var parts = ["seed=\(seed)", "loss=\(loss?.name ?? "-")", "optimizer=\(optimizer.name)",
-                     "lr=\(optimizer.learningRate)", "metrics=\(metricNames)", "input=\(inputShape ?? [])"]
+        var parts = [
+            "seed=\(seed)", "loss=\(loss?.name ?? "-")", "optimizer=\(optimizer.name)",
+            "lr=\(optimizer.learningRate)", "metrics=\(metricNames)", "input=\(inputShape ?? [])",
+        ]
         for layer in layers {
             var part = layer.className
             if let dense = layer as? Dense {
-                part += "(\(dense.units),\(dense.activation),\(dense.useBias),"
+                part +=
+                    "(\(dense.units),\(dense.activation),\(dense.useBias),"
                     + "\(String(describing: dense.kernelRegularizer)),\(String(describing: dense.biasRegularizer)))"
             } else if let activation = layer as? Activation {
                 part += "(\(activation.activation))"
@@ -54,7 +57,9 @@ enum Fingerprint {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for tensor in tensors {
             for extent in tensor.shape { hash = (hash ^ UInt64(extent)) &* 0x100_0000_01b3 }
-            for value in tensor.values { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
+            for value in tensor.values {
+                hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3
+            }
         }
         return hash
     }

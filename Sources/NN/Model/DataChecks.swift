@@ -20,7 +20,8 @@ extension Sequential {
         }
         guard x.rows > 0 else {
             throw .invalidData(
-                "Expected at least one sample. Received: \(role) with shape \(ModelError.render(x.shape))")
+                "Expected at least one sample. Received: \(role) with shape \(ModelError.render(x.shape))"
+            )
         }
         if let y, y.rows != x.rows || y.shape.isEmpty {
             throw .invalidData(
@@ -60,7 +61,8 @@ extension Sequential {
         var metrics: [any Metric] = []
         for name in metricNames {
             metrics.append(
-                try Metrics.named(name, outputWidth: outputShape?.last ?? 1, targetWidth: targetWidth))
+                try Metrics.named(
+                    name, outputWidth: outputShape?.last ?? 1, targetWidth: targetWidth))
         }
         return metrics
     }

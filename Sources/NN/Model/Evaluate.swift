@@ -15,7 +15,8 @@ extension Sequential {
         try Self.checkVerbose(verbose)
         try prepare(x: x, y: y)
         var progress = ProgressLog(
-            verbose: communicator.isRoot ? verbose : 0, target: (x.rows + batchSize - 1) / batchSize,
+            verbose: communicator.isRoot ? verbose : 0,
+            target: (x.rows + batchSize - 1) / batchSize,
             write: output)
         let logs = try measure(x: x, y: y, batchSize: batchSize, world: communicator)
         progress.finish(logs: logs)
@@ -52,7 +53,11 @@ extension Sequential {
         let rows = sums[1 + 2 * metrics.count]
         var logs = [("loss", sums[0] / rows + regularizationPenalty())]
         for (index, metric) in metrics.enumerated() {
-            logs.append((metric.name, MeanState(total: sums[1 + 2 * index], count: sums[2 + 2 * index]).mean))
+            logs.append(
+                (
+                    metric.name,
+                    MeanState(total: sums[1 + 2 * index], count: sums[2 + 2 * index]).mean
+                ))
         }
         return logs.sorted { $0.0 < $1.0 }
     }
@@ -71,7 +76,8 @@ extension Sequential {
         try prepare(x: x, y: nil)
         let width = outputShape?.last ?? 0
         var progress = ProgressLog(
-            verbose: communicator.isRoot ? verbose : 0, target: (x.rows + batchSize - 1) / batchSize,
+            verbose: communicator.isRoot ? verbose : 0,
+            target: (x.rows + batchSize - 1) / batchSize,
             write: output)
         let block = Shards.range(count: x.rows, rank: communicator.rank, size: communicator.size)
         reserve(rows: min(batchSize, max(block.count, 1)), targetShape: [width])

@@ -57,8 +57,9 @@ extension Sequential {
             (trainX, trainY) = (x.rows(0..<splitAt), y.rows(0..<splitAt))
         }
         if let validation { try prepare(x: validation.x, y: validation.y, role: "validation x") }
-        try checkAgreement(x: trainX, y: trainY, batchSize: batchSize, epochs: epochs,
-                           shuffle: shuffle, over: communicator)
+        try checkAgreement(
+            x: trainX, y: trainY, batchSize: batchSize, epochs: epochs,
+            shuffle: shuffle, over: communicator)
         var weights = store.values
         try communicator.broadcast(&weights, from: 0)
         store.values = weights
@@ -68,7 +69,9 @@ extension Sequential {
         let history = History()
         hasTrained = true
         for epoch in 0..<epochs {
-            if verbose > 0, epochs > 1, communicator.isRoot { output("Epoch \(epoch + 1)/\(epochs)\n") }
+            if verbose > 0, epochs > 1, communicator.isRoot {
+                output("Epoch \(epoch + 1)/\(epochs)\n")
+            }
             var progress = ProgressLog(
                 verbose: communicator.isRoot ? verbose : 0, target: trainer.steps, write: output)
             if shuffle { trainer.shuffle(&shuffleGenerator) }
@@ -203,7 +206,9 @@ enum Batches {
         copyRows(y, order: order, from: first, count: count, into: targets)
     }
 
-    static func copyRows(_ source: Tensor, order: [Int], from first: Int, count: Int, into buffer: Buffer) {
+    static func copyRows(
+        _ source: Tensor, order: [Int], from first: Int, count: Int, into buffer: Buffer
+    ) {
         let width = source.rowWidth
         buffer.tensor.setRows(count)
         source.scalars.withUnsafeBufferPointer { s in

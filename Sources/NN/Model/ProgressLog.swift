@@ -125,7 +125,9 @@ struct ProgressLog {
 
     static func eta(_ seconds: Double) -> String {
         let s = Int(seconds)
-        if seconds > 3600 { return String(format: "%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60) }
+        if seconds > 3600 {
+            return String(format: "%d:%02d:%02d", s / 3600, (s % 3600) / 60, s % 60)
+        }
         if seconds > 60 { return String(format: "%d:%02d", s / 60, s % 60) }
         return "\(s)s"
     }

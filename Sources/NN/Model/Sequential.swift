@@ -150,7 +150,8 @@ public final class Sequential {
     public func compile(optimizer: String = "rmsprop", loss: String, metrics: [String] = [])
         throws(ModelError)
     {
-        try compile(optimizer: Optimizers.named(optimizer), loss: Losses.named(loss), metrics: metrics)
+        try compile(
+            optimizer: Optimizers.named(optimizer), loss: Losses.named(loss), metrics: metrics)
     }
 
     /// Configures the model for training with a typed optimizer and a loss name.
@@ -198,7 +199,8 @@ public final class Sequential {
         guard weights.count == slots.count else {
             throw .weightsMismatch(
                 "You called `set_weights(weights)` on model '\(name)' with a weight list of "
-                    + "length \(weights.count), but the model was expecting \(slots.count) weights.")
+                    + "length \(weights.count), but the model was expecting \(slots.count) weights."
+            )
         }
         for (slot, weight) in zip(slots, weights) where slot.shape != weight.shape {
             throw .weightsMismatch(
@@ -216,7 +218,10 @@ public final class Sequential {
     func reserve(rows: Int, targetShape: Shape) {
         let rows = max(rows, 1)
         guard let inputShape else { return }
-        let needsTargets = targets.map { $0.tensor.capacityRows < rows || Array($0.tensor.shape.dropFirst()) != targetShape } ?? true
+        let needsTargets =
+            targets.map {
+                $0.tensor.capacityRows < rows || Array($0.tensor.shape.dropFirst()) != targetShape
+            } ?? true
         if needsTargets {
             targets = Buffer([rows] + targetShape, capacityRows: rows)
             bufferAllocations += 1
@@ -225,14 +230,17 @@ public final class Sequential {
         let shapes = [inputShape] + outputShapes
         activations = shapes.map { Buffer([rows] + $0, capacityRows: rows) }
         gradients = shapes.map { Buffer([rows] + $0, capacityRows: rows) }
-        probabilities = logitsActivation.map { _ in Buffer([rows] + outputShapes.last!, capacityRows: rows) }
+        probabilities = logitsActivation.map { _ in
+            Buffer([rows] + outputShapes.last!, capacityRows: rows)
+        }
         bufferAllocations += 1
     }
 
     /// Runs the layers over the rows in `activations[0]`.
     func forward(training: Bool) {
         for (index, layer) in layers.enumerated() {
-            layer.forward(activations[index].tensor, into: &activations[index + 1].tensor, training: training)
+            layer.forward(
+                activations[index].tensor, into: &activations[index + 1].tensor, training: training)
         }
         guard let logitsActivation, let probabilities else { return }
         let logits = activations[layers.count]

@@ -15,7 +15,8 @@ extension Sequential {
         let stops = [Int(Double(lineLength) * 0.45), Int(Double(lineLength) * 0.80), lineLength]
         let widths = [stops[0] - 1, stops[1] - stops[0] - 2, stops[2] - stops[1] - 1]
         func rule(_ left: String, _ fill: String, _ middle: String, _ right: String) -> String {
-            left + widths.map { String(repeating: fill, count: $0) }.joined(separator: middle) + right
+            left + widths.map { String(repeating: fill, count: $0) }.joined(separator: middle)
+                + right
         }
         func row(_ cells: [String], _ edge: String) -> String {
             let texts = zip(cells, widths).enumerated().map { index, pair in
@@ -32,7 +33,8 @@ extension Sequential {
         lines.append(row(["Layer (type)", "Output Shape", "Param #"], "┃"))
         lines.append(rule("┡", "━", "╇", "┩"))
         for (index, layer) in layers.enumerated() {
-            let shape = index < outputShapes.count ? ModelError.render([-1] + outputShapes[index]) : "?"
+            let shape =
+                index < outputShapes.count ? ModelError.render([-1] + outputShapes[index]) : "?"
             let count = isBuilt ? Self.grouped(layer.parameterCount) : "0 (unbuilt)"
             lines.append(row(["\(layer.name) (\(layer.className))", shape, count], "│"))
             if index < layers.count - 1 { lines.append(rule("├", "─", "┼", "┤")) }
@@ -43,11 +45,14 @@ extension Sequential {
         // Keras's optimizer counts its iterations in an int64: 4 bytes more than a float32.
         let optimizerBytes = hasTrained ? 4 * optimizerCount + 4 : 0
         lines.append(
-            " Total params: " + Self.countAndSize(trainable + optimizerCount, bytes: 4 * trainable + optimizerBytes))
+            " Total params: "
+                + Self.countAndSize(
+                    trainable + optimizerCount, bytes: 4 * trainable + optimizerBytes))
         lines.append(" Trainable params: " + Self.countAndSize(trainable, bytes: 4 * trainable))
         lines.append(" Non-trainable params: " + Self.countAndSize(0, bytes: 0))
         if hasTrained {
-            lines.append(" Optimizer params: " + Self.countAndSize(optimizerCount, bytes: optimizerBytes))
+            lines.append(
+                " Optimizer params: " + Self.countAndSize(optimizerCount, bytes: optimizerBytes))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -36,7 +36,8 @@ public final class Adam: Optimizer {
 
     public func update(parameters: inout [Float], gradients: [Float]) {
         let t = Float(iterations + 1)
-        let alpha = learningRate * (1 - Foundation.pow(beta2, t)).squareRoot()
+        let alpha =
+            learningRate * (1 - Foundation.pow(beta2, t)).squareRoot()
             / (1 - Foundation.pow(beta1, t))
         let (oneMinusBeta1, oneMinusBeta2, epsilon) = (1 - beta1, 1 - beta2, epsilon)
         let count = parameters.count

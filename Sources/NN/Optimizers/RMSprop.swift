@@ -23,7 +23,9 @@ public final class RMSprop: Optimizer {
         self.epsilon = epsilon
     }
 
-    public func variableCount(parameterCount: Int) -> Int { (momentum != 0 ? 2 : 1) * parameterCount + 2 }
+    public func variableCount(parameterCount: Int) -> Int {
+        (momentum != 0 ? 2 : 1) * parameterCount + 2
+    }
 
     public func build(parameterCount: Int) {
         squares = [Float](repeating: 0, count: parameterCount)

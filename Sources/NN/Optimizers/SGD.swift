@@ -17,7 +17,9 @@ public final class SGD: Optimizer {
         self.nesterov = nesterov
     }
 
-    public func variableCount(parameterCount: Int) -> Int { (momentum != 0 ? parameterCount : 0) + 2 }
+    public func variableCount(parameterCount: Int) -> Int {
+        (momentum != 0 ? parameterCount : 0) + 2
+    }
 
     public func build(parameterCount: Int) {
         velocity = momentum != 0 ? [Float](repeating: 0, count: parameterCount) : []

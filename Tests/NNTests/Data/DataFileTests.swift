@@ -7,9 +7,14 @@ import Testing
 @Suite struct DataFileTests {
     /// Bytes of a version-1 `.npy` file with `descr`, `shape` and raw little-endian data.
     static func npy(descr: String, shape: String, fortran: Bool = false, data: [UInt8]) -> Data {
-        var header = "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }"
-        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
-        var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 0xFF), UInt8(header.utf8.count >> 8)]
+        var header =
+            "{'descr': '\(descr)', 'fortran_order': \(fortran ? "True" : "False"), 'shape': \(shape), }"
+        header +=
+            String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        var bytes: [UInt8] = [
+            0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(header.utf8.count & 0xFF),
+            UInt8(header.utf8.count >> 8),
+        ]
         bytes += Array(header.utf8) + data
         return Data(bytes)
     }
@@ -27,14 +32,18 @@ import Testing
             ("|i1", [1, 0xFE]),
         ]
         for (descr, data) in cases {
-            let t = try NumpyFile.decode(Self.npy(descr: descr, shape: "(2,)", data: data), path: "t.npy")
+            let t = try NumpyFile.decode(
+                Self.npy(descr: descr, shape: "(2,)", data: data), path: "t.npy")
             #expect(t.shape == [2])
-            #expect(Array(t.values) == (descr == "<f4" || descr == "<f8" ? [1.5, -2] : [1, -2]), "\(descr)")
+            #expect(
+                Array(t.values) == (descr == "<f4" || descr == "<f8" ? [1.5, -2] : [1, -2]),
+                "\(descr)")
         }
     }
 
     @Test func roundTripsThroughWrite() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("npy-\(UUID().uuidString)")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "npy-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let t = Tensor([[1, 2, 3], [4, 5, -6.25]])
         for name in ["t.npy", "t.csv"] {
@@ -45,15 +54,26 @@ import Testing
     }
 
     @Test(arguments: [
-        ("truncated header", Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, 200, 0, 0x7B]), "truncated .npy header"),
-        ("Fortran order", npy(descr: "<f4", shape: "(1, 1)", fortran: true, data: [0, 0, 0, 0]),
-         "Fortran-ordered arrays are not supported; save with np.ascontiguousarray(a)"),
-        ("unsupported type", npy(descr: "<c8", shape: "(1,)", data: [0, 0, 0, 0, 0, 0, 0, 0]),
-         "unsupported element type '<c8'; use float32, float64, int32 or int64"),
-        ("data too short", npy(descr: "<f4", shape: "(3,)", data: [0, 0, 0, 0]),
-         "shape (3,) needs 12 bytes of data, the file has 4"),
-        ("three axes", npy(descr: "<f4", shape: "(1, 1, 1)", data: [0, 0, 0, 0]),
-         "expected a 1-D or 2-D array. Received: shape (1, 1, 1)"),
+        (
+            "truncated header", Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, 200, 0, 0x7B]),
+            "truncated .npy header"
+        ),
+        (
+            "Fortran order", npy(descr: "<f4", shape: "(1, 1)", fortran: true, data: [0, 0, 0, 0]),
+            "Fortran-ordered arrays are not supported; save with np.ascontiguousarray(a)"
+        ),
+        (
+            "unsupported type", npy(descr: "<c8", shape: "(1,)", data: [0, 0, 0, 0, 0, 0, 0, 0]),
+            "unsupported element type '<c8'; use float32, float64, int32 or int64"
+        ),
+        (
+            "data too short", npy(descr: "<f4", shape: "(3,)", data: [0, 0, 0, 0]),
+            "shape (3,) needs 12 bytes of data, the file has 4"
+        ),
+        (
+            "three axes", npy(descr: "<f4", shape: "(1, 1, 1)", data: [0, 0, 0, 0]),
+            "expected a 1-D or 2-D array. Received: shape (1, 1, 1)"
+        ),
     ])
     func badNumpyFileIsNamed(_ name: String, _ bytes: Data, _ problem: String) {
         #expect(throws: ModelError.file(path: "bad.npy", problem: problem)) {
@@ -84,7 +104,8 @@ import Testing
         #expect(trial.samples.values.allSatisfy { $0 >= 0 && $0 <= 1 })
         // 95% of the young have no side effects; 95% of the old do.
         var old = 0, oldWithEffects = 0
-        for (age, label) in zip(trial.samples.values, trial.labels.values) where age >= Float(65 - 13) / 87 {
+        for (age, label) in zip(trial.samples.values, trial.labels.values)
+        where age >= Float(65 - 13) / 87 {
             old += 1
             if label == 1 { oldWithEffects += 1 }
         }

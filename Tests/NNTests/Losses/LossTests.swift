@@ -62,11 +62,13 @@ enum LossFixtures {
             #expect((logitsLoss != nil) == keras.expected_logits_used)
             if let logitsLoss {
                 value = logitsLoss.sum(predictions: input, targets: targets)
-                logitsLoss.gradient(predictions: input, targets: targets, scale: scale, into: &gradient)
+                logitsLoss.gradient(
+                    predictions: input, targets: targets, scale: scale, into: &gradient)
             } else {
                 let predictions = activation.applied(to: input)
                 value = loss.sum(predictions: predictions, targets: targets)
-                loss.gradient(predictions: predictions, targets: targets, scale: scale, into: &gradient)
+                loss.gradient(
+                    predictions: predictions, targets: targets, scale: scale, into: &gradient)
                 gradient = activation.inputGradient(output: predictions, outputGradient: gradient)
             }
         } else {
@@ -131,8 +133,10 @@ enum LossFixtures {
         // The names table lists each loss once, by its canonical name.
         #expect(
             Losses.names
-                == ["sparse_categorical_crossentropy", "categorical_crossentropy",
-                    "binary_crossentropy", "mean_squared_error"])
+                == [
+                    "sparse_categorical_crossentropy", "categorical_crossentropy",
+                    "binary_crossentropy", "mean_squared_error",
+                ])
     }
 
     @Test func unknownNameSuggestsTheClosest() {
@@ -147,7 +151,8 @@ enum LossFixtures {
     @Test func sparseLabelsMustBeClassIndices() {
         let loss = SparseCategoricalCrossentropy()
         #expect(errorText { try loss.validate(targets: Tensor([0, 1]), outputWidth: 2) } == nil)
-        #expect(errorText { try loss.validate(targets: Tensor([[0], [1]]), outputWidth: 2) } == nil)
+        #expect(
+            errorText { try loss.validate(targets: Tensor([[0], [1]]), outputWidth: 2) } == nil)
         let outside = errorText { try loss.validate(targets: Tensor([0, 5]), outputWidth: 2) }
         #expect(outside?.contains("Received a label value of 5") == true)
         #expect(outside?.contains("valid range of [0, 2)") == true)

@@ -21,13 +21,20 @@ import Testing
 
     /// Replaces the elapsed seconds and time per step, which differ from run to run.
     static func withoutTimings(_ text: String) -> String {
-        text.replacingOccurrences(of: #" - \d+s - \d+(s|ms|us)/step"#, with: " - Ts - T/step", options: .regularExpression)
-            .replacingOccurrences(of: #"\d+s\u001b\[0m \d+(s|ms|us)/step"#, with: "Ts\u{1b}[0m T/step", options: .regularExpression)
+        text.replacingOccurrences(
+            of: #" - \d+s - \d+(s|ms|us)/step"#, with: " - Ts - T/step", options: .regularExpression
+        )
+        .replacingOccurrences(
+            of: #"\d+s\u001b\[0m \d+(s|ms|us)/step"#, with: "Ts\u{1b}[0m T/step",
+            options: .regularExpression)
     }
 
     /// The notes' model from the first fixture trajectory, printing into `captured`.
-    static func notesModel(capturing captured: @escaping (String) -> Void) throws -> (Sequential, Trajectory) {
-        let keras = try #require(KerasFixtures.trajectories.first { $0.name == "notes_sigmoid_sparse" })
+    static func notesModel(capturing captured: @escaping (String) -> Void) throws -> (
+        Sequential, Trajectory
+    ) {
+        let keras = try #require(
+            KerasFixtures.trajectories.first { $0.name == "notes_sigmoid_sparse" })
         let model = try keras.makeModel()
         model.output = captured
         return (model, keras)
@@ -37,7 +44,9 @@ import Testing
         let keras = try #require(Self.keras)
         nonisolated(unsafe) var text = ""
         let (model, data) = try Self.notesModel { text += $0 }
-        try model.fit(x: data.x.tensor, y: data.y.tensor, batchSize: 10, epochs: 3, shuffle: false, verbose: 2)
+        try model.fit(
+            x: data.x.tensor, y: data.y.tensor, batchSize: 10, epochs: 3, shuffle: false, verbose: 2
+        )
         #expect(Self.withoutTimings(text) == Self.withoutTimings(keras.fit_verbose2_epochs3))
     }
 
@@ -45,7 +54,9 @@ import Testing
         let keras = try #require(Self.keras)
         nonisolated(unsafe) var text = ""
         let (model, data) = try Self.notesModel { text += $0 }
-        try model.fit(x: data.x.tensor, y: data.y.tensor, batchSize: 10, epochs: 1, shuffle: false, verbose: 2)
+        try model.fit(
+            x: data.x.tensor, y: data.y.tensor, batchSize: 10, epochs: 1, shuffle: false, verbose: 2
+        )
         #expect(Self.withoutTimings(text) == Self.withoutTimings(keras.fit_verbose2_epochs1))
     }
 
@@ -53,7 +64,9 @@ import Testing
         let keras = try #require(Self.keras)
         nonisolated(unsafe) var text = ""
         let (model, data) = try Self.notesModel { text += $0 }
-        try model.fit(x: data.x.tensor, y: data.y.tensor, batchSize: 10, epochs: 3, shuffle: false, verbose: 0)
+        try model.fit(
+            x: data.x.tensor, y: data.y.tensor, batchSize: 10, epochs: 3, shuffle: false, verbose: 0
+        )
         _ = try model.evaluate(x: data.x.tensor, y: data.y.tensor, batchSize: 10, verbose: 2)
         #expect(Self.withoutTimings(text) == Self.withoutTimings(keras.evaluate_verbose2))
         text = ""
@@ -71,7 +84,9 @@ import Testing
         let ours = text.split(separator: "\r").last.map(String.init) ?? ""
         let firstEpoch = keras.fit_verbose1_tty.components(separatedBy: "Epoch 2/")[0]
         let theirs = firstEpoch.split(separator: "\r").last.map(String.init) ?? ""
-        let trim = { (s: String) in Self.withoutTimings(s).trimmingCharacters(in: .whitespacesAndNewlines) }
+        let trim = { (s: String) in
+            Self.withoutTimings(s).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         #expect(trim(ours) == trim(theirs))
         #expect(ours.hasSuffix("\n"))
     }
@@ -95,29 +110,33 @@ import Testing
 
     @Test func summaryMatchesKeras() throws {
         let keras = try #require(Self.keras)
-        let model = Sequential([
-            Dense(16, inputShape: [1], activation: "relu", name: "dense"),
-            Dense(32, activation: "relu", kernelRegularizer: .l2(0.01), name: "dense_1"),
-            Dense(2, activation: "sigmoid", name: "dense_2"),
-        ], name: "sequential")
+        let model = Sequential(
+            [
+                Dense(16, inputShape: [1], activation: "relu", name: "dense"),
+                Dense(32, activation: "relu", kernelRegularizer: .l2(0.01), name: "dense_1"),
+                Dense(2, activation: "sigmoid", name: "dense_2"),
+            ], name: "sequential")
         try model.build(inputShape: [1])
         #expect(model.summaryText() == keras.summary_notes)
-        let layers = Sequential([
-            Dense(5, inputShape: [3], name: "dense"), Activation("relu", name: "activation"),
-            Dense(3, name: "dense_1"), Activation("softmax", name: "activation_1"),
-        ], name: "sequential")
+        let layers = Sequential(
+            [
+                Dense(5, inputShape: [3], name: "dense"), Activation("relu", name: "activation"),
+                Dense(3, name: "dense_1"), Activation("softmax", name: "activation_1"),
+            ], name: "sequential")
         try layers.build(inputShape: [3])
         #expect(layers.summaryText() == keras.summary_activation_layers)
     }
 
     @Test func summaryAfterFitCountsAdamState() throws {
         let keras = try #require(Self.keras)
-        let model = Sequential([
-            Dense(16, inputShape: [1], activation: "relu", name: "dense"),
-            Dense(32, activation: "relu", name: "dense_1"),
-            Dense(2, activation: "sigmoid", name: "dense_2"),
-        ], name: "sequential")
-        try model.compile(optimizer: Adam(learningRate: 1e-4), loss: "sparse_categorical_crossentropy")
+        let model = Sequential(
+            [
+                Dense(16, inputShape: [1], activation: "relu", name: "dense"),
+                Dense(32, activation: "relu", name: "dense_1"),
+                Dense(2, activation: "sigmoid", name: "dense_2"),
+            ], name: "sequential")
+        try model.compile(
+            optimizer: Adam(learningRate: 1e-4), loss: "sparse_categorical_crossentropy")
         try model.fit(x: Tensor([[0.1], [0.9]]), y: Tensor([0, 1]), verbose: 0)
         #expect(model.summaryText() == keras.summary_notes_after_fit)
     }
