@@ -54,12 +54,15 @@ public final class Activation: ActivatedLayer {
         let count = input.count, width = input.rowWidth, rows = input.rows
         let activation = emitsLogits ? ActivationFunction.linear : activation
         inputGradient.setRows(rows)
-        output.scalars.withUnsafeBufferPointer { y in
-            outputGradient.scalars.withUnsafeBufferPointer { dy in
-                inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
-                    dx.baseAddress!.update(from: dy.baseAddress!, count: count)
-                    activation.backward(
-                        output: y.baseAddress!, gradient: dx.baseAddress!, rows: rows, width: width)
+        input.scalars.withUnsafeBufferPointer { x in
+            output.scalars.withUnsafeBufferPointer { y in
+                outputGradient.scalars.withUnsafeBufferPointer { dy in
+                    inputGradient.scalars.withUnsafeMutableBufferPointer { dx in
+                        dx.baseAddress!.update(from: dy.baseAddress!, count: count)
+                        activation.backward(
+                            input: x.baseAddress, output: y.baseAddress!,
+                            gradient: dx.baseAddress!, rows: rows, width: width)
+                    }
                 }
             }
         }

@@ -22,6 +22,9 @@ public final class Dense: ActivatedLayer {
     private var kernel = Slot(offset: 0, shape: [0, 0])
     private var bias: Slot?
     private var inputs = 0
+    /// The values before the activation, kept only for activations whose derivative needs
+    /// them (swish, GELU); sized by the first batch and reused.
+    private var preactivation: [Float] = []
 
     /// Makes a dense layer.
     ///
@@ -133,9 +136,17 @@ public final class Dense: ActivatedLayer {
                             for j in 0..<units { row[j] += b[j] }
                         }
                     }
+                    if activation.needsInput { keepPreactivation(y, count: rows * units) }
                     activation.apply(y, rows: rows, width: units)
                 }
             }
+        }
+    }
+
+    private func keepPreactivation(_ values: UnsafePointer<Float>, count: Int) {
+        if preactivation.count < count { preactivation = [Float](repeating: 0, count: count) }
+        preactivation.withUnsafeMutableBufferPointer {
+            $0.baseAddress!.update(from: values, count: count)
         }
     }
 
@@ -151,8 +162,11 @@ public final class Dense: ActivatedLayer {
             output.scalars.withUnsafeBufferPointer { y in
                 outputGradient.scalars.withUnsafeMutableBufferPointer { dy in
                     let dz = dy.baseAddress!
-                    activation.backward(
-                        output: y.baseAddress!, gradient: dz, rows: rows, width: units)
+                    preactivation.withUnsafeBufferPointer { z in
+                        activation.backward(
+                            input: z.baseAddress, output: y.baseAddress!, gradient: dz,
+                            rows: rows, width: units)
+                    }
                     store.gradients.withUnsafeMutableBufferPointer { g in
                         let g = g.baseAddress!
                         // dKernel = inputᵀ · dz, written (beta 0) rather than accumulated.

@@ -9,11 +9,17 @@ public struct BinaryCrossentropy: Loss {
     public var name: String { "binary_crossentropy" }
     /// Whether predictions are logits. Defaults to `false`.
     public var fromLogits: Bool
+    /// Moves targets toward 0.5: `t · (1 − s) + s / 2`. Defaults to 0.
+    public var labelSmoothing: Float
 
-    public init(fromLogits: Bool = false) { self.fromLogits = fromLogits }
+    public init(fromLogits: Bool = false, labelSmoothing: Float = 0) {
+        self.fromLogits = fromLogits
+        self.labelSmoothing = labelSmoothing
+    }
 
     public func readingLogits(of activation: ActivationFunction) -> (any Loss)? {
-        activation.producesLogits ? BinaryCrossentropy(fromLogits: true) : nil
+        activation.producesLogits
+            ? BinaryCrossentropy(fromLogits: true, labelSmoothing: labelSmoothing) : nil
     }
 
     public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
@@ -28,7 +34,7 @@ public struct BinaryCrossentropy: Loss {
                 for r in 0..<rows {
                     var loss: Float = 0
                     for j in r * width..<(r + 1) * width {
-                        let x = p[j], y = t[j]
+                        let x = p[j], y = t[j] * (1 - labelSmoothing) + 0.5 * labelSmoothing
                         if fromLogits {
                             loss += max(x, 0) - x * y + Foundation.log1p(Foundation.exp(-abs(x)))
                         } else {
@@ -53,7 +59,7 @@ public struct BinaryCrossentropy: Loss {
             targets.scalars.withUnsafeBufferPointer { t in
                 gradient.scalars.withUnsafeMutableBufferPointer { g in
                     for j in 0..<rows * width {
-                        let x = p[j], y = t[j]
+                        let x = p[j], y = t[j] * (1 - labelSmoothing) + 0.5 * labelSmoothing
                         if fromLogits {
                             g[j] = scale * (Activations.sigmoid(x) - y)
                         } else if Crossentropy.passesClip(x) {

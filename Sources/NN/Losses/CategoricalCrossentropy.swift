@@ -10,11 +10,17 @@ public struct CategoricalCrossentropy: Loss {
     public var name: String { "categorical_crossentropy" }
     /// Whether predictions are logits. Defaults to `false`.
     public var fromLogits: Bool
+    /// Moves targets toward uniform: `t · (1 − s) + s / classes`. Defaults to 0.
+    public var labelSmoothing: Float
 
-    public init(fromLogits: Bool = false) { self.fromLogits = fromLogits }
+    public init(fromLogits: Bool = false, labelSmoothing: Float = 0) {
+        self.fromLogits = fromLogits
+        self.labelSmoothing = labelSmoothing
+    }
 
     public func readingLogits(of activation: ActivationFunction) -> (any Loss)? {
-        activation.producesLogits ? CategoricalCrossentropy(fromLogits: true) : nil
+        activation.producesLogits
+            ? CategoricalCrossentropy(fromLogits: true, labelSmoothing: labelSmoothing) : nil
     }
 
     public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
@@ -27,16 +33,18 @@ public struct CategoricalCrossentropy: Loss {
         predictions.scalars.withUnsafeBufferPointer { p in
             targets.scalars.withUnsafeBufferPointer { t in
                 for r in 0..<rows {
-                    let row = p.baseAddress! + r * width, target = t.baseAddress! + r * width
+                    let row = p.baseAddress! + r * width, raw = t.baseAddress! + r * width
+                    let keep = 1 - labelSmoothing, spread = labelSmoothing / Float(width)
+                    func target(_ j: Int) -> Float { raw[j] * keep + spread }
                     var loss: Float = 0
                     if fromLogits {
                         let lse = Crossentropy.logSumExp(row, width: width)
-                        for j in 0..<width { loss += target[j] * (lse - row[j]) }
+                        for j in 0..<width { loss += target(j) * (lse - row[j]) }
                     } else {
                         var rowSum: Float = 0
                         for j in 0..<width { rowSum += row[j] }
                         for j in 0..<width {
-                            loss -= target[j] * Foundation.log(Crossentropy.clip(row[j] / rowSum))
+                            loss -= target(j) * Foundation.log(Crossentropy.clip(row[j] / rowSum))
                         }
                     }
                     total += Double(loss)
@@ -55,7 +63,9 @@ public struct CategoricalCrossentropy: Loss {
             targets.scalars.withUnsafeBufferPointer { t in
                 gradient.scalars.withUnsafeMutableBufferPointer { g in
                     for r in 0..<rows {
-                        let row = p.baseAddress! + r * width, target = t.baseAddress! + r * width
+                        let row = p.baseAddress! + r * width, raw = t.baseAddress! + r * width
+                        let keep = 1 - labelSmoothing, spread = labelSmoothing / Float(width)
+                        func target(_ j: Int) -> Float { raw[j] * keep + spread }
                         let out = g.baseAddress! + r * width
                         if fromLogits {
                             // TensorFlow's fused kernel returns softmax(z) − t even when the
@@ -63,7 +73,7 @@ public struct CategoricalCrossentropy: Loss {
                             // softmax(z) · Σt − t); Keras trains with that, so do we.
                             out.update(from: row, count: width)
                             Activations.softmaxRow(out, width: width)
-                            for j in 0..<width { out[j] = scale * (out[j] - target[j]) }
+                            for j in 0..<width { out[j] = scale * (out[j] - target(j)) }
                         } else {
                             // Through the normalisation q = p / S: ∂q_j/∂p_k = (δ_jk − q_j) / S.
                             var rowSum: Float = 0
@@ -73,7 +83,7 @@ public struct CategoricalCrossentropy: Loss {
                                 let q = row[j] / rowSum
                                 let u =
                                     Crossentropy.passesClip(q)
-                                    ? -target[j] / Crossentropy.clip(q) : 0
+                                    ? -target(j) / Crossentropy.clip(q) : 0
                                 out[j] = u
                                 weighted += u * q
                             }

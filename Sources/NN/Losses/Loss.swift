@@ -49,12 +49,32 @@ public enum Losses {
     public static var names: [String] { table.map { $0.names[0] } }
 
     static let table: [(names: [String], value: any Loss)] = [
+        (["mean_squared_error", "MeanSquaredError", "mse", "MSE"], MeanSquaredError()),
+        (["mean_absolute_error", "MeanAbsoluteError", "mae", "MAE"], MeanAbsoluteError()),
+        (
+            ["mean_absolute_percentage_error", "MeanAbsolutePercentageError", "mape", "MAPE"],
+            MeanAbsolutePercentageError()
+        ),
+        (
+            ["mean_squared_logarithmic_error", "MeanSquaredLogarithmicError", "msle", "MSLE"],
+            MeanSquaredLogarithmicError()
+        ),
+        (["squared_hinge", "SquaredHinge"], SquaredHinge()),
+        (["hinge", "Hinge"], Hinge()),
+        (["categorical_hinge", "CategoricalHinge"], CategoricalHinge()),
+        (["log_cosh", "LogCosh", "logcosh"], LogCosh()),
+        (["categorical_crossentropy", "CategoricalCrossentropy"], CategoricalCrossentropy()),
         (
             ["sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"],
             SparseCategoricalCrossentropy()
         ),
-        (["categorical_crossentropy", "CategoricalCrossentropy"], CategoricalCrossentropy()),
         (["binary_crossentropy", "BinaryCrossentropy"], BinaryCrossentropy()),
-        (["mean_squared_error", "MeanSquaredError", "mse", "MSE"], MeanSquaredError()),
+        (
+            ["kl_divergence", "KLDivergence", "kld", "KLD", "kullback_leibler_divergence"],
+            KLDivergence()
+        ),
+        (["poisson", "Poisson"], Poisson()),
+        (["cosine_similarity", "CosineSimilarity", "cosine_proximity"], CosineSimilarity()),
+        (["huber", "Huber", "huber_loss"], Huber()),
     ]
 }
