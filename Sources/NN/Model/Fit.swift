@@ -185,7 +185,7 @@ struct Trainer {
                 count: Double(store.gradients[tail + 2 + 2 * index]))
         }
         model.addRegularizationGradients()
-        model.optimizer.update(parameters: &store.values, gradients: store.gradients)
+        model.optimizer.update(parameters: &store.values, gradients: &store.gradients)
     }
 
     /// The running means so far this epoch, under Keras's keys in sorted order.

@@ -113,7 +113,7 @@ public final class Sequential {
         gradients = []
         probabilities = nil
         targets = nil
-        if isCompiled { optimizer.build(parameterCount: store.count) }
+        if isCompiled { optimizer.build(slots: store.slots) }
     }
 
     /// The number of weights.
@@ -138,7 +138,7 @@ public final class Sequential {
         if inputShape == nil, let declared = layers.first?.declaredInputShape {
             try build(inputShape: declared)
         } else if isBuilt {
-            optimizer.build(parameterCount: store.count)
+            optimizer.build(slots: store.slots)
         }
         configureLossHead()
         hasTrained = false

@@ -1,62 +1,111 @@
 import Foundation
 
-/// Adam. Keras: `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7)`.
+/// Adam. Keras: `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
+/// amsgrad=False)`.
 ///
 /// With `t` the update number from 1: `m += (g − m)(1 − β1)`, `v += (g² − v)(1 − β2)`,
 /// `w −= m · α / (√v + ε)` where `α = lr · √(1 − β2ᵗ) / (1 − β1ᵗ)`: epsilon sits outside the
-/// bias-corrected square root, as in Keras.
-public final class Adam: Optimizer {
+/// bias-corrected square root, as in Keras. With `amsgrad`, `v` is replaced by its running
+/// maximum.
+public final class Adam: BaseOptimizer, Optimizer {
     public var name: String { "adam" }
-    public var learningRate: Float
-    public let beta1: Float
-    public let beta2: Float
-    public let epsilon: Float
-    public private(set) var iterations = 0
-    private var m: [Float] = []
-    private var v: [Float] = []
+    let moments: AdamMoments
 
-    /// Makes Adam with Keras's defaults. Out-of-range values are reported by `compile`.
+    /// Makes Adam with Keras's defaults; `schedule` replaces the constant learning rate.
     public init(
         learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
-        epsilon: Float = 1e-7
+        epsilon: Float = 1e-7, amsgrad: Bool = false, schedule: (any LearningRateSchedule)? = nil
     ) {
-        self.learningRate = learningRate
-        self.beta1 = beta1
-        self.beta2 = beta2
-        self.epsilon = epsilon
+        moments = AdamMoments(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
+        super.init(learningRate: learningRate, schedule: schedule)
     }
 
-    public func variableCount(parameterCount: Int) -> Int { 2 * parameterCount + 2 }
+    public var beta1: Float { moments.beta1 }
+    public var beta2: Float { moments.beta2 }
+    public var epsilon: Float { moments.epsilon }
+    override var stateValuesPerWeight: Int { moments.amsgrad ? 3 : 2 }
+    override func resetState(parameterCount: Int) { moments.reset(parameterCount) }
+    override func step(
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        t: Float
+    ) {
+        moments.step(w, g, count: count, lr: lr, t: t)
+    }
+}
 
-    public func build(parameterCount: Int) {
-        m = [Float](repeating: 0, count: parameterCount)
-        v = [Float](repeating: 0, count: parameterCount)
-        iterations = 0
+/// Adam with decoupled weight decay. Keras: `AdamW(learning_rate=0.001, weight_decay=0.004,
+/// beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`: `w −= w · decay · lr`, then Adam.
+public final class AdamW: BaseOptimizer, Optimizer {
+    public var name: String { "adamw" }
+    let moments: AdamMoments
+
+    public init(
+        learningRate: Float = 0.001, weightDecay: Float = 0.004, beta1: Float = 0.9,
+        beta2: Float = 0.999, epsilon: Float = 1e-7, amsgrad: Bool = false,
+        schedule: (any LearningRateSchedule)? = nil
+    ) {
+        moments = AdamMoments(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
+        super.init(learningRate: learningRate, schedule: schedule)
+        self.weightDecay = weightDecay
     }
 
-    public func update(parameters: inout [Float], gradients: [Float]) {
-        let t = Float(iterations + 1)
+    override var stateValuesPerWeight: Int { moments.amsgrad ? 3 : 2 }
+    override func resetState(parameterCount: Int) { moments.reset(parameterCount) }
+    override func step(
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        t: Float
+    ) {
+        moments.step(w, g, count: count, lr: lr, t: t)
+    }
+}
+
+/// The moment estimates and update of Adam and AdamW.
+final class AdamMoments {
+    let beta1: Float, beta2: Float, epsilon: Float, amsgrad: Bool
+    private var m: [Float] = [], v: [Float] = [], vMax: [Float] = []
+
+    init(beta1: Float, beta2: Float, epsilon: Float, amsgrad: Bool) {
+        (self.beta1, self.beta2, self.epsilon, self.amsgrad) = (beta1, beta2, epsilon, amsgrad)
+    }
+
+    func reset(_ count: Int) {
+        m = [Float](repeating: 0, count: count)
+        v = [Float](repeating: 0, count: count)
+        vMax = amsgrad ? [Float](repeating: 0, count: count) : []
+    }
+
+    func step(
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        t: Float
+    ) {
         let alpha =
-            learningRate * (1 - Foundation.pow(beta2, t)).squareRoot()
-            / (1 - Foundation.pow(beta1, t))
+            lr * (1 - Foundation.pow(beta2, t)).squareRoot() / (1 - Foundation.pow(beta1, t))
         let (oneMinusBeta1, oneMinusBeta2, epsilon) = (1 - beta1, 1 - beta2, epsilon)
-        let count = parameters.count
-        parameters.withUnsafeMutableBufferPointer { w in
-            gradients.withUnsafeBufferPointer { g in
-                m.withUnsafeMutableBufferPointer { m in
-                    v.withUnsafeMutableBufferPointer { v in
-                        for i in 0..<count {
-                            let gi = g[i]
-                            let mi = m[i] + (gi - m[i]) * oneMinusBeta1
-                            let vi = v[i] + (gi * gi - v[i]) * oneMinusBeta2
-                            m[i] = mi
-                            v[i] = vi
-                            w[i] -= mi * alpha / (vi.squareRoot() + epsilon)
-                        }
+        m.withUnsafeMutableBufferPointer { m in
+            v.withUnsafeMutableBufferPointer { v in
+                if !amsgrad {
+                    for i in 0..<count {
+                        let gi = g[i]
+                        let mi = m[i] + (gi - m[i]) * oneMinusBeta1
+                        let vi = v[i] + (gi * gi - v[i]) * oneMinusBeta2
+                        m[i] = mi
+                        v[i] = vi
+                        w[i] -= mi * alpha / (vi.squareRoot() + epsilon)
+                    }
+                    return
+                }
+                vMax.withUnsafeMutableBufferPointer { vMax in
+                    for i in 0..<count {
+                        let gi = g[i]
+                        let mi = m[i] + (gi - m[i]) * oneMinusBeta1
+                        let vi = v[i] + (gi * gi - v[i]) * oneMinusBeta2
+                        m[i] = mi
+                        v[i] = vi
+                        vMax[i] = max(vMax[i], vi)
+                        w[i] -= mi * alpha / (vMax[i].squareRoot() + epsilon)
                     }
                 }
             }
         }
-        iterations += 1
     }
 }

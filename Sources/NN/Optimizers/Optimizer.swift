@@ -8,17 +8,115 @@ import Foundation
 public protocol Optimizer: AnyObject {
     /// The Keras name: `"adam"`.
     var name: String { get }
-    /// The step size. Setting it takes effect from the next step.
+    /// The step size for the next update. Setting it takes effect from the next step (and
+    /// replaces a schedule).
     var learningRate: Float { get set }
     /// The number of updates applied so far (Keras's `optimizer.iterations`).
     var iterations: Int { get }
-    /// Sizes the state for `parameterCount` weights and resets it.
-    func build(parameterCount: Int)
     /// The number of values in the optimizer's state for `parameterCount` weights, counting
     /// the iteration counter and the learning rate as Keras does.
     func variableCount(parameterCount: Int) -> Int
-    /// Applies one update to `parameters` from the first `parameters.count` `gradients`.
-    func update(parameters: inout [Float], gradients: [Float])
+    /// Sizes the state for weights laid out in `slots` and resets it.
+    func build(slots: [Slot])
+    /// Applies one update to `parameters` from the first `parameters.count` `gradients`
+    /// (which clipping may change in place).
+    func update(parameters: inout [Float], gradients: inout [Float])
+}
+
+/// What every Keras optimizer shares: the learning rate or its schedule, the iteration count,
+/// gradient clipping and decoupled weight decay. Each optimizer adds its update rule.
+public class BaseOptimizer {
+    /// Keras's `clipnorm`: each weight's gradient is rescaled to at most this L2 norm.
+    public var clipnorm: Float?
+    /// Keras's `clipvalue`: each gradient element is clipped to ±this.
+    public var clipvalue: Float?
+    /// Keras's `global_clipnorm`: all gradients together are rescaled to at most this norm.
+    public var globalClipnorm: Float?
+    /// Keras's `weight_decay`: `w −= w · decay · lr` before each update.
+    public var weightDecay: Float?
+    /// A learning-rate schedule, read at the current iteration before each update.
+    public var schedule: (any LearningRateSchedule)?
+    public private(set) var iterations = 0
+    private var constantRate: Float
+    var slots: [Slot] = []
+
+    init(learningRate: Float, schedule: (any LearningRateSchedule)?) {
+        constantRate = learningRate
+        self.schedule = schedule
+    }
+
+    public var learningRate: Float {
+        get { schedule.map { $0.learningRate(at: iterations) } ?? constantRate }
+        set {
+            constantRate = newValue
+            schedule = nil
+        }
+    }
+
+    /// State values per weight, for `summary()`.
+    var stateValuesPerWeight: Int { 0 }
+    /// State values independent of the weight count (besides iterations and learning rate).
+    var extraStateValues: Int { 0 }
+
+    public func variableCount(parameterCount: Int) -> Int {
+        stateValuesPerWeight * parameterCount + extraStateValues + (schedule == nil ? 2 : 1)
+    }
+
+    public func build(slots: [Slot]) {
+        self.slots = slots
+        iterations = 0
+        resetState(parameterCount: slots.reduce(0) { $0 + $1.count })
+    }
+
+    /// Zeroes the optimizer's own state for `parameterCount` weights.
+    func resetState(parameterCount: Int) {}
+
+    /// The update rule over `count` weights at learning rate `lr`, `t` the update number from 1.
+    func step(
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        t: Float
+    ) {}
+
+    public func update(parameters: inout [Float], gradients: inout [Float]) {
+        let count = parameters.count
+        let lr = learningRate
+        gradients.withUnsafeMutableBufferPointer { g in
+            parameters.withUnsafeMutableBufferPointer { w in
+                let (g, w) = (g.baseAddress!, w.baseAddress!)
+                clip(g, count: count)
+                if let weightDecay, weightDecay > 0 {
+                    let factor = weightDecay * lr
+                    for i in 0..<count { w[i] -= w[i] * factor }
+                }
+                step(w, g, count: count, lr: lr, t: Float(iterations + 1))
+            }
+        }
+        iterations += 1
+    }
+
+    /// Keras's `_clip_gradients`: `clipnorm`, else `global_clipnorm`, else `clipvalue`.
+    private func clip(_ g: UnsafeMutablePointer<Float>, count: Int) {
+        if let clipnorm, clipnorm > 0 {
+            // Each weight on its own: g · c / max(‖g‖, c).
+            for slot in slots {
+                let v = g + slot.offset
+                let norm = Self.norm(v, count: slot.count)
+                for i in 0..<slot.count { v[i] = v[i] * clipnorm / max(norm, clipnorm) }
+            }
+        } else if let globalClipnorm, globalClipnorm > 0 {
+            // All weights together: g · c · min(1/‖g‖, 1/c).
+            let scale = globalClipnorm * min(1 / Self.norm(g, count: count), 1 / globalClipnorm)
+            for i in 0..<count { g[i] *= scale }
+        } else if let clipvalue, clipvalue > 0 {
+            for i in 0..<count { g[i] = min(max(g[i], -clipvalue), clipvalue) }
+        }
+    }
+
+    private static func norm(_ g: UnsafePointer<Float>, count: Int) -> Float {
+        var squares: Float = 0
+        for i in 0..<count { squares += g[i] * g[i] }
+        return squares.squareRoot()
+    }
 }
 
 /// Resolves optimizer names.
@@ -38,14 +136,10 @@ public enum Optimizers {
         (["adam", "Adam"], { Adam() }),
         (["sgd", "SGD"], { SGD() }),
         (["rmsprop", "RMSprop"], { RMSprop() }),
+        (["adamw", "AdamW"], { AdamW() }),
+        (["adagrad", "Adagrad"], { Adagrad() }),
+        (["adadelta", "Adadelta"], { Adadelta() }),
+        (["adamax", "Adamax"], { Adamax() }),
+        (["nadam", "Nadam"], { Nadam() }),
     ]
-
-    /// Checks a hyperparameter and throws Keras-style when it is out of range.
-    static func require(
-        _ condition: Bool, _ name: String, _ value: Float, _ expected: String
-    ) throws(ModelError) {
-        if !condition {
-            throw .invalidArgument(name: name, value: String(value), expected: expected)
-        }
-    }
 }

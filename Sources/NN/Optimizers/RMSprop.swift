@@ -1,63 +1,66 @@
-/// RMSprop, Keras's default optimizer for `compile`.
-/// Keras: `RMSprop(learning_rate=0.001, rho=0.9, momentum=0.0, epsilon=1e-7)`.
+/// RMSprop, Keras's default optimizer for `compile`. Keras: `RMSprop(learning_rate=0.001,
+/// rho=0.9, momentum=0.0, epsilon=1e-7, centered=False)`.
 ///
-/// `s = ρ · s + (1 − ρ) · g²`, then `w −= lr · g / √(s + ε)` (epsilon inside the root, as in
-/// Keras); with momentum, `v = momentum · v + lr · g / √(s + ε)` and `w −= v`.
-public final class RMSprop: Optimizer {
+/// `s = ρ · s + (1 − ρ) · g²`; the step is `lr · g / √(s + ε)` (epsilon inside the root, as in
+/// Keras), or `lr · g / √(s − ḡ² + ε)` when `centered`, with `ḡ` the running mean gradient.
+/// With momentum, `v = momentum · v + step` and `w −= v`; otherwise `w −= step`.
+public final class RMSprop: BaseOptimizer, Optimizer {
     public var name: String { "rmsprop" }
-    public var learningRate: Float
     public let rho: Float
     public let momentum: Float
     public let epsilon: Float
-    public private(set) var iterations = 0
+    public let centered: Bool
     private var squares: [Float] = []
     private var velocity: [Float] = []
+    private var meanGradient: [Float] = []
 
     /// Makes RMSprop with Keras's defaults.
     public init(
-        learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7
+        learningRate: Float = 0.001, rho: Float = 0.9, momentum: Float = 0, epsilon: Float = 1e-7,
+        centered: Bool = false, schedule: (any LearningRateSchedule)? = nil
     ) {
-        self.learningRate = learningRate
         self.rho = rho
         self.momentum = momentum
         self.epsilon = epsilon
+        self.centered = centered
+        super.init(learningRate: learningRate, schedule: schedule)
     }
 
-    public func variableCount(parameterCount: Int) -> Int {
-        (momentum != 0 ? 2 : 1) * parameterCount + 2
-    }
+    override var stateValuesPerWeight: Int { 1 + (momentum != 0 ? 1 : 0) + (centered ? 1 : 0) }
 
-    public func build(parameterCount: Int) {
+    override func resetState(parameterCount: Int) {
         squares = [Float](repeating: 0, count: parameterCount)
         velocity = momentum != 0 ? [Float](repeating: 0, count: parameterCount) : []
-        iterations = 0
+        meanGradient = centered ? [Float](repeating: 0, count: parameterCount) : []
     }
 
-    public func update(parameters: inout [Float], gradients: [Float]) {
-        let (lr, rho, momentum, epsilon) = (learningRate, rho, momentum, epsilon)
-        let count = parameters.count
-        parameters.withUnsafeMutableBufferPointer { w in
-            gradients.withUnsafeBufferPointer { g in
-                squares.withUnsafeMutableBufferPointer { s in
-                    if momentum == 0 {
-                        for i in 0..<count {
-                            let si = rho * s[i] + (1 - rho) * g[i] * g[i]
-                            s[i] = si
-                            w[i] -= lr * g[i] / (si + epsilon).squareRoot()
+    override func step(
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        t: Float
+    ) {
+        let (rho, momentum, epsilon, centered) = (rho, momentum, epsilon, centered)
+        squares.withUnsafeMutableBufferPointer { s in
+            velocity.withUnsafeMutableBufferPointer { v in
+                meanGradient.withUnsafeMutableBufferPointer { a in
+                    for i in 0..<count {
+                        let si = rho * s[i] + (1 - rho) * g[i] * g[i]
+                        s[i] = si
+                        var denominator = si
+                        if centered {
+                            let ai = rho * a[i] + (1 - rho) * g[i]
+                            a[i] = ai
+                            denominator = si - ai * ai
                         }
-                        return
-                    }
-                    velocity.withUnsafeMutableBufferPointer { v in
-                        for i in 0..<count {
-                            let si = rho * s[i] + (1 - rho) * g[i] * g[i]
-                            s[i] = si
-                            v[i] = momentum * v[i] + lr * g[i] / (si + epsilon).squareRoot()
+                        let increment = lr * g[i] / (denominator + epsilon).squareRoot()
+                        if momentum != 0 {
+                            v[i] = momentum * v[i] + increment
                             w[i] -= v[i]
+                        } else {
+                            w[i] -= increment
                         }
                     }
                 }
             }
         }
-        iterations += 1
     }
 }

@@ -2,48 +2,43 @@
 ///
 /// With momentum: `v = momentum · v − lr · g`, then `w += v`, or with Nesterov
 /// `w += momentum · v − lr · g`. Without: `w −= lr · g`.
-public final class SGD: Optimizer {
+public final class SGD: BaseOptimizer, Optimizer {
     public var name: String { "sgd" }
-    public var learningRate: Float
     public let momentum: Float
     public let nesterov: Bool
-    public private(set) var iterations = 0
     private var velocity: [Float] = []
 
-    /// Makes SGD with Keras's defaults.
-    public init(learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false) {
-        self.learningRate = learningRate
+    /// Makes SGD with Keras's defaults; `schedule` replaces the constant learning rate.
+    public init(
+        learningRate: Float = 0.01, momentum: Float = 0, nesterov: Bool = false,
+        schedule: (any LearningRateSchedule)? = nil
+    ) {
         self.momentum = momentum
         self.nesterov = nesterov
+        super.init(learningRate: learningRate, schedule: schedule)
     }
 
-    public func variableCount(parameterCount: Int) -> Int {
-        (momentum != 0 ? parameterCount : 0) + 2
-    }
+    override var stateValuesPerWeight: Int { momentum != 0 ? 1 : 0 }
 
-    public func build(parameterCount: Int) {
+    override func resetState(parameterCount: Int) {
         velocity = momentum != 0 ? [Float](repeating: 0, count: parameterCount) : []
-        iterations = 0
     }
 
-    public func update(parameters: inout [Float], gradients: [Float]) {
-        let (lr, momentum, nesterov) = (learningRate, momentum, nesterov)
-        let count = parameters.count
-        parameters.withUnsafeMutableBufferPointer { w in
-            gradients.withUnsafeBufferPointer { g in
-                if momentum == 0 {
-                    for i in 0..<count { w[i] -= g[i] * lr }
-                    return
-                }
-                velocity.withUnsafeMutableBufferPointer { v in
-                    for i in 0..<count {
-                        let vi = v[i] * momentum - g[i] * lr
-                        v[i] = vi
-                        w[i] += nesterov ? vi * momentum - g[i] * lr : vi
-                    }
-                }
+    override func step(
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        t: Float
+    ) {
+        let (momentum, nesterov) = (momentum, nesterov)
+        if momentum == 0 {
+            for i in 0..<count { w[i] -= g[i] * lr }
+            return
+        }
+        velocity.withUnsafeMutableBufferPointer { v in
+            for i in 0..<count {
+                let vi = v[i] * momentum - g[i] * lr
+                v[i] = vi
+                w[i] += nesterov ? vi * momentum - g[i] * lr : vi
             }
         }
-        iterations += 1
     }
 }

@@ -1,0 +1,75 @@
+import Foundation
+
+/// A learning rate that depends on the update number. Keras:
+/// `keras.optimizers.schedules.LearningRateSchedule`.
+///
+/// The optimizer reads it at its current `iterations`, before the update, as Keras does.
+public protocol LearningRateSchedule: Sendable {
+    /// The learning rate for the update after `step` updates.
+    func learningRate(at step: Int) -> Float
+}
+
+/// `initial · rate^(step / decaySteps)`, the exponent floored when `staircase`.
+/// Keras: `ExponentialDecay(initial_learning_rate, decay_steps, decay_rate, staircase=False)`.
+public struct ExponentialDecay: LearningRateSchedule {
+    public var initialLearningRate: Float
+    public var decaySteps: Int
+    public var decayRate: Float
+    public var staircase: Bool
+
+    public init(
+        initialLearningRate: Float, decaySteps: Int, decayRate: Float, staircase: Bool = false
+    ) {
+        self.initialLearningRate = initialLearningRate
+        self.decaySteps = max(decaySteps, 1)
+        self.decayRate = decayRate
+        self.staircase = staircase
+    }
+
+    public func learningRate(at step: Int) -> Float {
+        var p = Float(step) / Float(decaySteps)
+        if staircase { p = p.rounded(.down) }
+        return initialLearningRate * Foundation.pow(decayRate, p)
+    }
+}
+
+/// `values[i]` while the step is at most `boundaries[i]`, the last value after the last.
+/// Keras: `PiecewiseConstantDecay(boundaries, values)`.
+public struct PiecewiseConstantDecay: LearningRateSchedule {
+    public var boundaries: [Int]
+    public var values: [Float]
+
+    /// - Precondition: one more value than boundaries (checked by `compile` users through
+    ///   `make`; the initializer trusts its caller).
+    public init(boundaries: [Int], values: [Float]) {
+        self.boundaries = boundaries
+        self.values = values.count == boundaries.count + 1 ? values : values + [values.last ?? 0]
+    }
+
+    public func learningRate(at step: Int) -> Float {
+        for (index, boundary) in boundaries.enumerated() where step <= boundary {
+            return values[index]
+        }
+        return values[values.count - 1]
+    }
+}
+
+/// Cosine decay from `initial` to `initial · alpha` over `decaySteps`, then flat.
+/// Keras: `CosineDecay(initial_learning_rate, decay_steps, alpha=0.0)`.
+public struct CosineDecay: LearningRateSchedule {
+    public var initialLearningRate: Float
+    public var decaySteps: Int
+    public var alpha: Float
+
+    public init(initialLearningRate: Float, decaySteps: Int, alpha: Float = 0) {
+        self.initialLearningRate = initialLearningRate
+        self.decaySteps = max(decaySteps, 1)
+        self.alpha = alpha
+    }
+
+    public func learningRate(at step: Int) -> Float {
+        let fraction = Float(min(step, decaySteps)) / Float(decaySteps)
+        let cosine = 0.5 * (1 + Foundation.cos(Float.pi * fraction))
+        return initialLearningRate * ((1 - alpha) * cosine + alpha)
+    }
+}
