@@ -154,7 +154,7 @@ public enum ActivationFunction: String, Sendable, CaseIterable {
             for i in 0..<n where output[i] <= 0 { gradient[i] *= output[i] + 1 }
         case .selu:
             let (a, l) = (Self.seluAlpha, Self.seluScale)
-            for i in 0..<n { gradient[i] *= output[i] > 0 ? l : output[i] + l * a }
+            for i in 0..<n { gradient[i] *= output[i] >= 0 ? l : output[i] + l * a }
         case .softplus:
             for i in 0..<n { gradient[i] *= -Foundation.expm1(-output[i]) }
         case .softsign:

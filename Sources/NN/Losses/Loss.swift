@@ -68,7 +68,7 @@ public enum Losses {
             ["sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"],
             SparseCategoricalCrossentropy()
         ),
-        (["binary_crossentropy", "BinaryCrossentropy"], BinaryCrossentropy()),
+        (["binary_crossentropy", "BinaryCrossentropy", "bce", "BCE"], BinaryCrossentropy()),
         (
             ["kl_divergence", "KLDivergence", "kld", "KLD", "kullback_leibler_divergence"],
             KLDivergence()
