@@ -988,7 +988,7 @@ def generate_training():
     rl_kwargs = dict(monitor="loss", factor=0.5, patience=1, min_delta=0.05,
                      min_lr=0.001)
     out, model, _ = trajectory(base(
-        "reduce_lr", lr=0.05, epochs=6,
+        "reduce_lr", lr=0.005, epochs=6,
         callbacks=lambda: [keras.callbacks.ReduceLROnPlateau(**rl_kwargs)]))
     out["callback"] = callback_record(keras.callbacks.ReduceLROnPlateau,
                                       rl_kwargs)
@@ -1014,7 +1014,7 @@ def generate_training():
     lin_layers = [dense(2, "linear")]
     spec = dict(name="terminate_on_nan", input_dim=3, layers=lin_layers,
                 optimizer_name="sgd",
-                make_optimizer=lambda: keras.optimizers.SGD(1e6),
+                make_optimizer=lambda: keras.optimizers.SGD(1e10),
                 loss="mean_squared_error", metrics=[], batch_size=7,
                 epochs=5, x=x, y=yr,
                 weights0=start_weights(3, lin_layers, seed=1234), log=True,
@@ -1061,7 +1061,7 @@ TRAINING_NOTES = """\
 Model: input 3 -> Dense(6, relu) -> Dense(3, softmax); Adam; sparse
 categorical crossentropy; metrics ["accuracy"] (SparseCategoricalAccuracy);
 30 samples; batch 7 (5 steps per epoch, last batch 2 samples); shuffle False.
-terminate_on_nan uses input 3 -> Dense(2, linear), mse, SGD(1e6).
+terminate_on_nan uses input 3 -> Dense(2, linear), mse, SGD(1e10).
 
 Logged epoch loss = sum over batches of (batch loss * batch size) / number
 of samples (Mean tracker weighted by batch size); each batch loss uses the

@@ -26,9 +26,10 @@ public struct BinaryCrossentropy: Loss {
         try validateSameWidth(targets: targets, outputWidth: outputWidth)
     }
 
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
+    public func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
         let rows = predictions.rows, width = predictions.rowWidth
-        var total = 0.0
         predictions.scalars.withUnsafeBufferPointer { p in
             targets.scalars.withUnsafeBufferPointer { t in
                 for r in 0..<rows {
@@ -42,11 +43,10 @@ public struct BinaryCrossentropy: Loss {
                             loss -= y * Foundation.log(c) + (1 - y) * Foundation.log(1 - c)
                         }
                     }
-                    total += Double(loss / Float(width))
+                    losses[r] = Float(loss / Float(width))
                 }
             }
         }
-        return total
     }
 
     public func gradient(

@@ -27,9 +27,10 @@ public struct CategoricalCrossentropy: Loss {
         try validateSameWidth(targets: targets, outputWidth: outputWidth)
     }
 
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
+    public func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
         let rows = predictions.rows, width = predictions.rowWidth
-        var total = 0.0
         predictions.scalars.withUnsafeBufferPointer { p in
             targets.scalars.withUnsafeBufferPointer { t in
                 for r in 0..<rows {
@@ -47,11 +48,10 @@ public struct CategoricalCrossentropy: Loss {
                             loss -= target(j) * Foundation.log(Crossentropy.clip(row[j] / rowSum))
                         }
                     }
-                    total += Double(loss)
+                    losses[r] = Float(loss)
                 }
             }
         }
-        return total
     }
 
     public func gradient(

@@ -12,19 +12,19 @@ extension ElementwiseLoss {
         try validateSameWidth(targets: targets, outputWidth: outputWidth)
     }
 
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
+    public func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
         let rows = predictions.rows, width = predictions.rowWidth
-        var total = 0.0
         predictions.scalars.withUnsafeBufferPointer { p in
             targets.scalars.withUnsafeBufferPointer { t in
                 for r in 0..<rows {
                     var row: Float = 0
                     for j in r * width..<(r + 1) * width { row += value(p[j], t[j]) }
-                    total += Double(row / Float(width))
+                    losses[r] = Float(row / Float(width))
                 }
             }
         }
-        return total
     }
 
     public func gradient(

@@ -25,8 +25,11 @@ public struct Hinge: Loss {
     public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
         try validateSameWidth(targets: targets, outputWidth: outputWidth)
     }
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
-        HingeCore(squared: false).sum(predictions: predictions, targets: targets)
+    public func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
+        HingeCore(squared: false).sampleLosses(
+            predictions: predictions, targets: targets, into: losses)
     }
     public func gradient(
         predictions: Tensor, targets: Tensor, scale: Float, into gradient: inout Tensor
@@ -43,8 +46,11 @@ public struct SquaredHinge: Loss {
     public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
         try validateSameWidth(targets: targets, outputWidth: outputWidth)
     }
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
-        HingeCore(squared: true).sum(predictions: predictions, targets: targets)
+    public func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
+        HingeCore(squared: true).sampleLosses(
+            predictions: predictions, targets: targets, into: losses)
     }
     public func gradient(
         predictions: Tensor, targets: Tensor, scale: Float, into gradient: inout Tensor
@@ -58,10 +64,11 @@ public struct SquaredHinge: Loss {
 struct HingeCore {
     let squared: Bool
 
-    func sum(predictions: Tensor, targets: Tensor) -> Double {
+    func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
         let binary = HingeLabels.areBinary(targets)
         let rows = predictions.rows, width = predictions.rowWidth
-        var total = 0.0
         for r in 0..<rows {
             var row: Float = 0
             for j in r * width..<(r + 1) * width {
@@ -69,9 +76,8 @@ struct HingeCore {
                 let margin = max(1 - t * predictions.scalars[j], 0)
                 row += squared ? margin * margin : margin
             }
-            total += Double(row / Float(width))
+            losses[r] = Float(row / Float(width))
         }
-        return total
     }
 
     func gradient(predictions: Tensor, targets: Tensor, scale: Float, into gradient: inout Tensor) {
@@ -106,8 +112,10 @@ public struct CategoricalHinge: Loss {
         return (max(negative - positive + 1, 0), argmax)
     }
 
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
-        (0..<predictions.rows).reduce(0.0) { $0 + Double(row($1, predictions, targets).loss) }
+    public func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
+        for r in 0..<predictions.rows { losses[r] = row(r, predictions, targets).loss }
     }
 
     public func gradient(

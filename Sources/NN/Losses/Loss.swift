@@ -7,8 +7,9 @@
 public protocol Loss: Sendable {
     /// The Keras name: `"sparse_categorical_crossentropy"`.
     var name: String { get }
-    /// The sum of the per-sample losses over the rows of `predictions`.
-    func sum(predictions: Tensor, targets: Tensor) -> Double
+    /// Writes the loss of each row of `predictions` into `losses` (one value per row).
+    func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>)
     /// Writes `scale · ∂sum/∂predictions` into `gradient` (same shape as `predictions`).
     func gradient(predictions: Tensor, targets: Tensor, scale: Float, into gradient: inout Tensor)
     /// The loss to compute from the pre-activation values when the model's output layer ends
@@ -20,6 +21,15 @@ public protocol Loss: Sendable {
 }
 
 extension Loss {
+    /// The sum of the per-sample losses over the rows of `predictions`.
+    public func sum(predictions: Tensor, targets: Tensor) -> Double {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(predictions.rows, 1)) {
+            losses in
+            sampleLosses(predictions: predictions, targets: targets, into: losses.baseAddress!)
+            return losses.prefix(predictions.rows).reduce(0.0) { $0 + Double($1) }
+        }
+    }
+
     public func readingLogits(of activation: ActivationFunction) -> (any Loss)? { nil }
 
     /// Targets for element-wise losses: the same number of values per row as the output.

@@ -8,9 +8,10 @@ public struct MeanSquaredError: Loss {
         try validateSameWidth(targets: targets, outputWidth: outputWidth)
     }
 
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
+    public func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
         let rows = predictions.rows, width = predictions.rowWidth
-        var total = 0.0
         predictions.scalars.withUnsafeBufferPointer { p in
             targets.scalars.withUnsafeBufferPointer { t in
                 for r in 0..<rows {
@@ -19,11 +20,10 @@ public struct MeanSquaredError: Loss {
                         let d = p[j] - t[j]
                         squares += d * d
                     }
-                    total += Double(squares / Float(width))
+                    losses[r] = Float(squares / Float(width))
                 }
             }
         }
-        return total
     }
 
     public func gradient(

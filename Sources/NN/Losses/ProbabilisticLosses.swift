@@ -11,18 +11,18 @@ public struct KLDivergence: Loss {
     }
     @inline(__always) private func clip(_ x: Float) -> Float { min(max(x, probabilityEpsilon), 1) }
 
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
+    public func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
         let rows = predictions.rows, width = predictions.rowWidth
-        var total = 0.0
         for r in 0..<rows {
             var row: Float = 0
             for j in r * width..<(r + 1) * width {
                 let t = clip(targets.scalars[j]), p = clip(predictions.scalars[j])
                 row += t * Foundation.log(t / p)
             }
-            total += Double(row)
+            losses[r] = Float(row)
         }
-        return total
     }
 
     public func gradient(
@@ -55,18 +55,18 @@ public struct CosineSimilarity: Loss {
         return max(squares, 1e-12).squareRoot()
     }
 
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
+    public func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
         let width = predictions.rowWidth
-        var total = 0.0
         for r in 0..<predictions.rows {
             let np = norm(predictions, r), nt = norm(targets, r)
             var dot: Float = 0
             for j in r * width..<(r + 1) * width {
                 dot += (targets.scalars[j] / nt) * (predictions.scalars[j] / np)
             }
-            total -= Double(dot)
+            losses[r] = -dot
         }
-        return total
     }
 
     public func gradient(

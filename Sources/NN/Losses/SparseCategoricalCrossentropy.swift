@@ -32,23 +32,23 @@ public struct SparseCategoricalCrossentropy: Loss {
         }
     }
 
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
+    public func sampleLosses(
+        predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
+    ) {
         let rows = predictions.rows, width = predictions.rowWidth
-        var total = 0.0
         predictions.scalars.withUnsafeBufferPointer { p in
             for r in 0..<rows {
                 let row = p.baseAddress! + r * width, label = Int(targets.scalars[r])
                 if fromLogits {
-                    total += Double(Crossentropy.logSumExp(row, width: width) - row[label])
+                    losses[r] = Float(Crossentropy.logSumExp(row, width: width) - row[label])
                 } else {
                     var clippedSum: Float = 0
                     for j in 0..<width { clippedSum += Crossentropy.clip(row[j]) }
-                    total += Double(
+                    losses[r] = Float(
                         Foundation.log(clippedSum) - Foundation.log(Crossentropy.clip(row[label])))
                 }
             }
         }
-        return total
     }
 
     public func gradient(

@@ -1,6 +1,6 @@
 /// The fraction of outputs on the right side of `threshold`, averaged per sample.
 /// Keras: `BinaryAccuracy(threshold=0.5)`.
-public struct BinaryAccuracy: Metric {
+public struct BinaryAccuracy: MeanMetric {
     public let name: String
     public var threshold: Float
 
@@ -9,54 +9,77 @@ public struct BinaryAccuracy: Metric {
         self.threshold = threshold
     }
 
-    public func measure(predictions: Tensor, targets: Tensor) -> MeanState {
-        let rows = predictions.rows, width = predictions.rowWidth
-        var total = 0.0
-        for r in 0..<rows {
-            var hits = 0
-            for j in r * width..<(r + 1) * width {
-                let predicted: Float = predictions.scalars[j] > threshold ? 1 : 0
-                if predicted == targets.scalars[j] { hits += 1 }
-            }
-            total += Double(Float(hits) / Float(width))
+    func sampleValue(predictions: Tensor, targets: Tensor, row: Int) -> Float {
+        let width = predictions.rowWidth
+        var hits = 0
+        for j in row * width..<(row + 1) * width {
+            let predicted: Float = predictions.scalars[j] > threshold ? 1 : 0
+            if predicted == targets.scalars[j] { hits += 1 }
         }
-        return MeanState(total: total, count: Double(rows))
+        return Float(hits) / Float(width)
     }
 }
 
 /// Whether the highest output is the labelled class. Keras: `SparseCategoricalAccuracy()`.
-public struct SparseCategoricalAccuracy: Metric {
+public struct SparseCategoricalAccuracy: MeanMetric {
     public let name: String
 
     public init(name: String = "sparse_categorical_accuracy") { self.name = name }
 
-    public func measure(predictions: Tensor, targets: Tensor) -> MeanState {
-        let rows = predictions.rows, width = predictions.rowWidth
-        var hits = 0
-        for r in 0..<rows
-        where Float(ArgMax.of(predictions.scalars, row: r, width: width)) == targets.scalars[r] {
-            hits += 1
-        }
-        return MeanState(total: Double(hits), count: Double(rows))
+    func sampleValue(predictions: Tensor, targets: Tensor, row: Int) -> Float {
+        Float(ArgMax.of(predictions.scalars, row: row, width: predictions.rowWidth))
+            == targets.scalars[row] ? 1 : 0
     }
 }
 
 /// Whether the highest output is where the one-hot target is. Keras: `CategoricalAccuracy()`.
-public struct CategoricalAccuracy: Metric {
+public struct CategoricalAccuracy: MeanMetric {
     public let name: String
 
     public init(name: String = "categorical_accuracy") { self.name = name }
 
-    public func measure(predictions: Tensor, targets: Tensor) -> MeanState {
-        let rows = predictions.rows, width = predictions.rowWidth
-        var hits = 0
-        for r in 0..<rows
-        where ArgMax.of(predictions.scalars, row: r, width: width)
-            == ArgMax.of(targets.scalars, row: r, width: width)
-        {
-            hits += 1
-        }
-        return MeanState(total: Double(hits), count: Double(rows))
+    func sampleValue(predictions: Tensor, targets: Tensor, row: Int) -> Float {
+        let width = predictions.rowWidth
+        return ArgMax.of(predictions.scalars, row: row, width: width)
+            == ArgMax.of(targets.scalars, row: row, width: width) ? 1 : 0
+    }
+}
+
+/// Whether the target class is among the `k` highest outputs (classes tied with the k-th
+/// count as in, as TensorFlow's `in_top_k` does). Keras: `TopKCategoricalAccuracy(k=5)`.
+public struct TopKCategoricalAccuracy: MeanMetric {
+    public let name: String
+    public var k: Int
+
+    public init(name: String = "top_k_categorical_accuracy", k: Int = 5) {
+        self.name = name
+        self.k = k
+    }
+
+    func sampleValue(predictions: Tensor, targets: Tensor, row: Int) -> Float {
+        let target = ArgMax.of(targets.scalars, row: row, width: targets.rowWidth)
+        return ArgMax.inTopK(
+            predictions.scalars, row: row, width: predictions.rowWidth, target: target, k: k)
+            ? 1 : 0
+    }
+}
+
+/// Whether the labelled class is among the `k` highest outputs.
+/// Keras: `SparseTopKCategoricalAccuracy(k=5)`.
+public struct SparseTopKCategoricalAccuracy: MeanMetric {
+    public let name: String
+    public var k: Int
+
+    public init(name: String = "sparse_top_k_categorical_accuracy", k: Int = 5) {
+        self.name = name
+        self.k = k
+    }
+
+    func sampleValue(predictions: Tensor, targets: Tensor, row: Int) -> Float {
+        let target = Int(targets.scalars[row])
+        return ArgMax.inTopK(
+            predictions.scalars, row: row, width: predictions.rowWidth, target: target, k: k)
+            ? 1 : 0
     }
 }
 
@@ -68,5 +91,14 @@ enum ArgMax {
         var best = 0
         for j in 1..<max(width, 1) where values[start + j] > values[start + best] { best = j }
         return best
+    }
+
+    /// Whether fewer than `k` classes score strictly higher than `target`.
+    static func inTopK(_ values: [Float], row: Int, width: Int, target: Int, k: Int) -> Bool {
+        guard target >= 0, target < width else { return false }
+        let start = row * width, score = values[start + target]
+        var higher = 0
+        for j in 0..<width where values[start + j] > score { higher += 1 }
+        return higher < k
     }
 }

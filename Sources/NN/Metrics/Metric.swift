@@ -8,7 +8,7 @@ public struct MeanState: Sendable, Equatable {
         self.count = count
     }
 
-    /// The mean so far (0 before any value).
+    /// The mean so far (0 before any value, as Keras's `divide_no_nan`).
     public var mean: Double { count > 0 ? total / count : 0 }
 
     public static func += (lhs: inout MeanState, rhs: MeanState) {
@@ -19,13 +19,60 @@ public struct MeanState: Sendable, Equatable {
 
 /// A quantity reported during training and evaluation. Keras: `keras.metrics`.
 ///
-/// A metric measures a batch as a `(total, count)` pair; the trainer adds the pairs across
-/// ranks and batches and reports `total / count`, Keras's running mean over samples.
+/// A metric keeps only sums (`stateSize` of them): the trainer adds each batch's sums across
+/// ranks and batches, so the reported value is exact for any number of ranks. A mean is a
+/// `(total, count)` pair; precision keeps true and false positives; AUC keeps confusion counts
+/// at each threshold.
 public protocol Metric: Sendable {
     /// The key in logs and `History`: `"accuracy"`.
     var name: String { get }
-    /// The sum of the per-sample values over the rows of `predictions`, and the row count.
-    func measure(predictions: Tensor, targets: Tensor) -> MeanState
+    /// How many sums the metric keeps.
+    var stateSize: Int { get }
+    /// Adds the rows of `predictions` (weighted by `weights`, one per row, when given) to
+    /// `state`.
+    func accumulate(
+        predictions: Tensor, targets: Tensor, weights: UnsafePointer<Float>?,
+        into state: UnsafeMutablePointer<Double>)
+    /// The metric's value from its sums.
+    func result(_ state: UnsafePointer<Double>) -> Double
+}
+
+/// A metric that is the (weighted) mean of a per-sample value.
+protocol MeanMetric: Metric {
+    /// The value of row `row`.
+    func sampleValue(predictions: Tensor, targets: Tensor, row: Int) -> Float
+}
+
+extension MeanMetric {
+    public var stateSize: Int { 2 }
+
+    public func accumulate(
+        predictions: Tensor, targets: Tensor, weights: UnsafePointer<Float>?,
+        into state: UnsafeMutablePointer<Double>
+    ) {
+        for row in 0..<predictions.rows {
+            let weight = Double(weights?[row] ?? 1)
+            state[0] +=
+                weight * Double(sampleValue(predictions: predictions, targets: targets, row: row))
+            state[1] += weight
+        }
+    }
+
+    public func result(_ state: UnsafePointer<Double>) -> Double {
+        MeanState(total: state[0], count: state[1]).mean
+    }
+}
+
+extension Metric {
+    /// The value of this metric over one batch alone (allocates; for tests and reports).
+    public func value(predictions: Tensor, targets: Tensor) -> Double {
+        var state = [Double](repeating: 0, count: stateSize)
+        state.withUnsafeMutableBufferPointer {
+            accumulate(
+                predictions: predictions, targets: targets, weights: nil, into: $0.baseAddress!)
+        }
+        return state.withUnsafeBufferPointer { result($0.baseAddress!) }
+    }
 }
 
 /// Resolves metric names.
@@ -48,6 +95,12 @@ public enum Metrics {
         case .binaryAccuracy: return BinaryAccuracy(name: name)
         case .categoricalAccuracy: return CategoricalAccuracy(name: name)
         case .sparseCategoricalAccuracy: return SparseCategoricalAccuracy(name: name)
+        case .topK: return TopKCategoricalAccuracy(name: name)
+        case .sparseTopK: return SparseTopKCategoricalAccuracy(name: name)
+        case .loss(let loss): return LossMetric(name: name, loss: loss)
+        case .precision: return Precision(name: name)
+        case .recall: return Recall(name: name)
+        case .auc: return AUC(name: name)
         }
     }
 
@@ -59,12 +112,63 @@ public enum Metrics {
     /// The canonical names, for help texts.
     public static var names: [String] { table.map { $0.names[0] } }
 
-    enum Kind { case accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy }
+    enum Kind: Sendable {
+        case accuracy, binaryAccuracy, categoricalAccuracy, sparseCategoricalAccuracy
+        case topK, sparseTopK, precision, recall, auc
+        case loss(any Loss)
+    }
 
     static let table: [(names: [String], value: Kind)] = [
         (["accuracy", "acc"], .accuracy),
         (["binary_accuracy", "BinaryAccuracy"], .binaryAccuracy),
         (["categorical_accuracy", "CategoricalAccuracy"], .categoricalAccuracy),
         (["sparse_categorical_accuracy", "SparseCategoricalAccuracy"], .sparseCategoricalAccuracy),
+        (["top_k_categorical_accuracy", "TopKCategoricalAccuracy"], .topK),
+        (["sparse_top_k_categorical_accuracy", "SparseTopKCategoricalAccuracy"], .sparseTopK),
+        (["mean_squared_error", "MeanSquaredError", "mse"], .loss(MeanSquaredError())),
+        (["mean_absolute_error", "MeanAbsoluteError", "mae"], .loss(MeanAbsoluteError())),
+        (
+            ["mean_absolute_percentage_error", "MeanAbsolutePercentageError", "mape"],
+            .loss(MeanAbsolutePercentageError())
+        ),
+        (
+            ["mean_squared_logarithmic_error", "MeanSquaredLogarithmicError", "msle"],
+            .loss(MeanSquaredLogarithmicError())
+        ),
+        (["precision", "Precision"], .precision),
+        (["recall", "Recall"], .recall),
+        (["auc", "AUC"], .auc),
     ]
+}
+
+/// A regression loss reported as a metric: the mean of its per-sample values.
+/// Keras: `MeanSquaredError()` and the like in `metrics=[…]`.
+public struct LossMetric: Metric {
+    public let name: String
+    public let loss: any Loss
+    public var stateSize: Int { 2 }
+
+    public init(name: String, loss: any Loss) {
+        self.name = name
+        self.loss = loss
+    }
+
+    public func accumulate(
+        predictions: Tensor, targets: Tensor, weights: UnsafePointer<Float>?,
+        into state: UnsafeMutablePointer<Double>
+    ) {
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(predictions.rows, 1)) {
+            losses in
+            loss.sampleLosses(predictions: predictions, targets: targets, into: losses.baseAddress!)
+            for row in 0..<predictions.rows {
+                let weight = Double(weights?[row] ?? 1)
+                state[0] += weight * Double(losses[row])
+                state[1] += weight
+            }
+        }
+    }
+
+    public func result(_ state: UnsafePointer<Double>) -> Double {
+        MeanState(total: state[0], count: state[1]).mean
+    }
 }

@@ -28,12 +28,16 @@ extension Sequential {
         -> [(key: String, value: Double)]
     {
         let metrics = try resolvedMetrics(targetWidth: y.rowWidth)
-        let loss = trainingLoss!
         let shardRows = (min(batchSize, x.rows) + world.size - 1) / world.size
         reserve(rows: shardRows, targetShape: Array(y.shape.dropFirst()))
         let identity = Array(0..<x.rows)
-        // [loss sum, (total, count) per metric, rows]
-        var sums = [Double](repeating: 0, count: 2 + 2 * metrics.count)
+        var offsets: [Int] = [], stateCount = 0
+        for metric in metrics {
+            offsets.append(stateCount)
+            stateCount += metric.stateSize
+        }
+        // [loss sum, every metric's sums, rows]
+        var sums = [Double](repeating: 0, count: 2 + stateCount)
         for start in stride(from: 0, to: x.rows, by: batchSize) {
             let batchRows = min(batchSize, x.rows - start)
             let mine = Shards.range(count: batchRows, rank: world.rank, size: world.size)
@@ -41,23 +45,24 @@ extension Sequential {
                 x, y, order: identity, from: start + mine.lowerBound, count: mine.count,
                 into: activations[0], targets!)
             forward(training: false)
-            sums[0] += loss.sum(predictions: lossInput, targets: targets!.tensor)
-            for (index, metric) in metrics.enumerated() {
-                let state = metric.measure(predictions: outputTensor, targets: targets!.tensor)
-                sums[1 + 2 * index] += state.total
-                sums[2 + 2 * index] += state.count
+            sums[0] += lossSum()
+            let output = outputTensor, targetTensor = targets!.tensor
+            sums.withUnsafeMutableBufferPointer { state in
+                for (metric, offset) in zip(metrics, offsets) {
+                    metric.accumulate(
+                        predictions: output, targets: targetTensor, weights: nil,
+                        into: state.baseAddress! + 1 + offset)
+                }
             }
-            sums[1 + 2 * metrics.count] += Double(mine.count)
+            sums[1 + stateCount] += Double(mine.count)
         }
         try world.allreduceSum(&sums)
-        let rows = sums[1 + 2 * metrics.count]
+        let rows = sums[1 + stateCount]
         var logs = [("loss", sums[0] / rows + regularizationPenalty())]
-        for (index, metric) in metrics.enumerated() {
-            logs.append(
-                (
-                    metric.name,
-                    MeanState(total: sums[1 + 2 * index], count: sums[2 + 2 * index]).mean
-                ))
+        sums.withUnsafeBufferPointer { state in
+            for (metric, offset) in zip(metrics, offsets) {
+                logs.append((metric.name, metric.result(state.baseAddress! + 1 + offset)))
+            }
         }
         return logs.sorted { $0.0 < $1.0 }
     }

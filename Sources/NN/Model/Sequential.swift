@@ -63,6 +63,15 @@ public final class Sequential {
     var probabilities: Buffer?
     /// The batch's targets.
     var targets: Buffer?
+    /// The batch's per-sample loss weights, when training is weighted.
+    var batchWeights: Buffer?
+    /// The batch's per-sample losses.
+    private var sampleLossValues: [Float] = []
+    /// Set by a callback (`EarlyStopping`, `TerminateOnNaN`) to end `fit` after the current
+    /// step. Keras: `model.stop_training`.
+    public var stopTraining = false
+    /// The ranks of the `fit` under way, for callbacks that act on rank 0 only.
+    public internal(set) var activeCommunicator: (any Communicator)?
     /// How many times buffers were (re)allocated: stays flat in steady-state training.
     private(set) var bufferAllocations = 0
     var shuffleGenerator: SeededGenerator
@@ -224,6 +233,8 @@ public final class Sequential {
             } ?? true
         if needsTargets {
             targets = Buffer([rows] + targetShape, capacityRows: rows)
+            batchWeights = Buffer([rows], capacityRows: rows)
+            sampleLossValues = [Float](repeating: 0, count: rows)
             bufferAllocations += 1
         }
         if let first = activations.first, first.tensor.capacityRows >= rows { return }
@@ -259,6 +270,47 @@ public final class Sequential {
 
     /// What the training loss reads: the logits when it reads them, the output otherwise.
     var lossInput: Tensor { activations[layers.count].tensor }
+
+    /// The training loss of the rows last run forward, summed over rows (weighted by
+    /// `batchWeights` when `weighted`), and its gradient times `scale` into `gradients.last`.
+    func lossAndGradient(scale: Float, weighted: Bool) -> Double {
+        let loss = trainingLoss!
+        let input = lossInput, targets = targets!.tensor
+        let rows = input.rows
+        loss.gradient(
+            predictions: input, targets: targets, scale: scale,
+            into: &gradients[layers.count].tensor)
+        return sampleLossValues.withUnsafeMutableBufferPointer { losses in
+            let l = losses.baseAddress!
+            loss.sampleLosses(predictions: input, targets: targets, into: l)
+            var total = 0.0
+            guard weighted, let weights = batchWeights else {
+                for r in 0..<rows { total += Double(l[r]) }
+                return total
+            }
+            // Keras: Σ wᵢ·lossᵢ over the batch size, and each row's gradient scaled by wᵢ.
+            let width = input.rowWidth
+            weights.tensor.scalars.withUnsafeBufferPointer { w in
+                gradients[layers.count].tensor.scalars.withUnsafeMutableBufferPointer { g in
+                    for r in 0..<rows {
+                        total += Double(w[r] * l[r])
+                        for j in r * width..<(r + 1) * width { g[j] *= w[r] }
+                    }
+                }
+            }
+            return total
+        }
+    }
+
+    /// The (unweighted) training loss of the rows last run forward, summed over rows.
+    func lossSum() -> Double {
+        let rows = lossInput.rows
+        return sampleLossValues.withUnsafeMutableBufferPointer { losses in
+            trainingLoss!.sampleLosses(
+                predictions: lossInput, targets: targets!.tensor, into: losses.baseAddress!)
+            return losses.prefix(rows).reduce(0.0) { $0 + Double($1) }
+        }
+    }
 
     /// Back-propagates from dLoss/d`lossInput` (already in `gradients.last`) through every
     /// layer, writing weight gradients into the store.

@@ -1,0 +1,162 @@
+/// One `fit` call's training loop: the shuffled order, the step, and the epoch's sums.
+struct Trainer {
+    let model: Sequential
+    let x: Tensor
+    let y: Tensor
+    /// Per-sample loss weights, when `sampleWeight` or `classWeight` was given.
+    let weights: Tensor?
+    let batchSize: Int
+    let world: any Communicator
+    let metrics: [any Metric]
+    let steps: Int
+    private var order: [Int]
+    private var lossState = MeanState()
+    /// Every metric's sums for the epoch so far, laid end to end.
+    private var metricStates: [Double]
+    /// One step's metric sums on this rank, before they join the allreduce.
+    private var stepStates: [Double]
+    private let stateOffsets: [Int]
+    private let wantsBatchLogs: Bool
+
+    init(
+        model: Sequential, x: Tensor, y: Tensor, weights: Tensor? = nil, batchSize: Int,
+        world: any Communicator, callbacks: [any Callback] = []
+    ) throws {
+        self.model = model
+        self.x = x
+        self.y = y
+        self.weights = weights
+        self.batchSize = batchSize
+        self.world = world
+        metrics = try model.resolvedMetrics(targetWidth: y.rowWidth)
+        steps = (x.rows + batchSize - 1) / batchSize
+        order = Array(0..<x.rows)
+        var offsets: [Int] = [], total = 0
+        for metric in metrics {
+            offsets.append(total)
+            total += metric.stateSize
+        }
+        stateOffsets = offsets
+        metricStates = [Double](repeating: 0, count: total)
+        stepStates = [Double](repeating: 0, count: total)
+        wantsBatchLogs = callbacks.contains { $0.wantsBatchLogs }
+        let shardRows = (min(batchSize, x.rows) + world.size - 1) / world.size
+        model.reserve(rows: shardRows, targetShape: Array(y.shape.dropFirst()))
+        // Tail of the one allreduce: loss sum, every metric's sums, row count.
+        model.store.reserveStatistics(2 + total)
+    }
+
+    /// Draws this epoch's order; every rank draws the same one from the shared seed.
+    mutating func shuffle(_ generator: inout SeededGenerator) {
+        generator.shuffle(&order)
+    }
+
+    /// Trains one pass over the data (or until a callback stops training).
+    mutating func runEpoch(
+        _ epoch: Int, callbacks: [any Callback] = [], progress: inout ProgressLog
+    ) throws {
+        lossState = MeanState()
+        for index in metricStates.indices { metricStates[index] = 0 }
+        for step in 0..<steps {
+            for callback in callbacks { try callback.onTrainBatchBegin(step) }
+            try runStep(step)
+            try model.onTrainBatchEnd?(epoch, step)
+            if wantsBatchLogs {
+                let logs = Logs(epochLogs())
+                for callback in callbacks { try callback.onTrainBatchEnd(step, logs: logs) }
+            }
+            if progress.wantsUpdate() { progress.update(current: step + 1, logs: epochLogs()) }
+            if model.stopTraining { break }
+        }
+    }
+
+    /// One global batch: forward and backward on this rank's rows, one allreduce of gradients
+    /// and statistics, regularization once, the optimizer step. Allocates nothing.
+    mutating func runStep(_ step: Int) throws(CommunicatorError) {
+        let start = step * batchSize
+        let batchRows = min(batchSize, x.rows - start)
+        let mine = Shards.range(count: batchRows, rank: world.rank, size: world.size)
+        Batches.gather(
+            x, y, order: order, from: start + mine.lowerBound, count: mine.count,
+            into: model.activations[0], model.targets!)
+        if let weights {
+            Batches.copyRows(
+                weights, order: order, from: start + mine.lowerBound, count: mine.count,
+                into: model.batchWeights!)
+        }
+        model.forward(training: true)
+        let localLoss = model.lossAndGradient(scale: 1 / Float(batchRows), weighted: weights != nil)
+        model.backward()
+
+        let store = model.store
+        let tail = store.count
+        store.gradients[tail] = Float(localLoss)
+        measureMetrics(into: tail + 1)
+        store.gradients[tail + 1 + stepStates.count] = Float(mine.count)
+        try world.allreduceSum(&store.gradients)  // the one collective per step
+
+        // Keras logs the batch loss with the penalty of the weights it was computed with.
+        let penalty = model.regularizationPenalty()
+        let rows = Double(store.gradients[tail + 1 + stepStates.count])
+        lossState += MeanState(total: Double(store.gradients[tail]) + penalty * rows, count: rows)
+        for index in metricStates.indices {
+            metricStates[index] += Double(store.gradients[tail + 1 + index])
+        }
+        model.addRegularizationGradients()
+        model.optimizer.update(parameters: &store.values, gradients: &store.gradients)
+    }
+
+    /// This step's metric sums on this rank, written into the statistics tail from `offset`.
+    private mutating func measureMetrics(into offset: Int) {
+        guard !metrics.isEmpty else { return }
+        let targets = model.targets!.tensor, output = model.outputTensor
+        stepStates.withUnsafeMutableBufferPointer { state in
+            state.update(repeating: 0)
+            for (metric, start) in zip(metrics, stateOffsets) {
+                metric.accumulate(
+                    predictions: output, targets: targets, weights: nil,
+                    into: state.baseAddress! + start)
+            }
+        }
+        for index in stepStates.indices {
+            model.store.gradients[offset + index] = Float(stepStates[index])
+        }
+    }
+
+    /// The running means so far this epoch, under Keras's keys in sorted order.
+    func epochLogs() -> [(key: String, value: Double)] {
+        var logs = [("loss", lossState.mean)]
+        metricStates.withUnsafeBufferPointer { state in
+            for (metric, start) in zip(metrics, stateOffsets) {
+                logs.append((metric.name, metric.result(state.baseAddress! + start)))
+            }
+        }
+        return logs.sorted { $0.0 < $1.0 }
+    }
+}
+
+/// Copies a batch's rows from the data into the model's input and target buffers.
+enum Batches {
+    static func gather(
+        _ x: Tensor, _ y: Tensor, order: [Int], from first: Int, count: Int,
+        into inputs: Buffer, _ targets: Buffer
+    ) {
+        copyRows(x, order: order, from: first, count: count, into: inputs)
+        copyRows(y, order: order, from: first, count: count, into: targets)
+    }
+
+    static func copyRows(
+        _ source: Tensor, order: [Int], from first: Int, count: Int, into buffer: Buffer
+    ) {
+        let width = source.rowWidth
+        buffer.tensor.setRows(count)
+        source.scalars.withUnsafeBufferPointer { s in
+            buffer.tensor.scalars.withUnsafeMutableBufferPointer { d in
+                for r in 0..<count {
+                    (d.baseAddress! + r * width).update(
+                        from: s.baseAddress! + order[first + r] * width, count: width)
+                }
+            }
+        }
+    }
+}
