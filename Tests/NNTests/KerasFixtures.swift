@@ -24,15 +24,72 @@ struct Trajectory: Decodable, Sendable, CustomTestStringConvertible {
         let l2: Float
         var regularizer: Regularizer { Regularizer(l1: l1, l2: l2) }
     }
+    /// A constant learning rate, or a schedule with its Keras config.
+    enum LearningRateSpec: Decodable, Sendable {
+        case constant(Float)
+        case schedule(name: String, config: ScheduleConfig)
+
+        struct ScheduleConfig: Decodable, Sendable {
+            let initial_learning_rate: Float?
+            let decay_steps: Int?
+            let decay_rate: Float?
+            let staircase: Bool?
+            let boundaries: [Int]?
+            let values: [Float]?
+            let alpha: Float?
+        }
+        private struct Schedule: Decodable { let schedule: String; let config: ScheduleConfig }
+
+        init(from decoder: any Decoder) throws {
+            if let value = try? decoder.singleValueContainer().decode(Float.self) {
+                self = .constant(value)
+            } else {
+                let s = try Schedule(from: decoder)
+                self = .schedule(name: s.schedule, config: s.config)
+            }
+        }
+
+        var schedule: (any LearningRateSchedule)? {
+            guard case .schedule(let name, let c) = self else { return nil }
+            switch name {
+            case "ExponentialDecay":
+                return ExponentialDecay(
+                    initialLearningRate: c.initial_learning_rate ?? 0,
+                    decaySteps: c.decay_steps ?? 1,
+                    decayRate: c.decay_rate ?? 1, staircase: c.staircase ?? false)
+            case "PiecewiseConstantDecay":
+                return PiecewiseConstantDecay(
+                    boundaries: c.boundaries ?? [], values: c.values ?? [])
+            default:
+                return CosineDecay(
+                    initialLearningRate: c.initial_learning_rate ?? 0,
+                    decaySteps: c.decay_steps ?? 1,
+                    alpha: c.alpha ?? 0)
+            }
+        }
+
+        var constant: Float {
+            if case .constant(let value) = self { return value }
+            return 0
+        }
+    }
+
     struct OptimizerSpec: Decodable, Sendable {
         let name: String
-        let learning_rate: Float
+        let learning_rate: LearningRateSpec
         let beta_1: Float?
         let beta_2: Float?
         let epsilon: Float?
         let momentum: Float?
         let nesterov: Bool?
         let rho: Float?
+        let amsgrad: Bool?
+        let centered: Bool?
+        let initial_accumulator_value: Float?
+        let weight_decay: Float?
+        let clipnorm: Float?
+        let clipvalue: Float?
+        let global_clipnorm: Float?
     }
     let name: String
     let input_dim: Int
@@ -50,7 +107,19 @@ struct Trajectory: Decodable, Sendable, CustomTestStringConvertible {
     let final_weights: [TensorFixture]
     let predictions: TensorFixture
     let evaluate: [String: Double]
-    let first_step_weights: [TensorFixture]
+    let first_step_weights: [TensorFixture]?
+    // Training-feature cases (keras_catalogue_training.json).
+    let validation_x: TensorFixture?
+    let validation_y: TensorFixture?
+    let class_weight: [String: Float]?
+    let sample_weight: TensorFixture?
+    let initial_epoch: Int?
+    let csv_text: String?
+    let stdout: String?
+    let log_text: String?
+    let epoch_end_weights: [[TensorFixture]]?
+    let stopped_epoch: Int?
+    let best_epoch: Int?
 
     var testDescription: String { name }
 
@@ -72,25 +141,63 @@ struct Trajectory: Decodable, Sendable, CustomTestStringConvertible {
             }
         }
         let model = Sequential(built)
-        try model.compile(optimizer: makeOptimizer(), loss: loss, metrics: metrics)
+        let initialRate = name == "reduce_lr" ? history["learning_rate"].map { Float($0[0]) } : nil
+        guard let optimizer = makeOptimizer(learningRate: initialRate) else {
+            throw ModelError.invalidArgument(
+                name: "optimizer", value: self.optimizer.name, expected: "an optimizer nntrain has")
+        }
+        try model.compile(optimizer: optimizer, loss: loss, metrics: metrics)
         try model.setWeights(initial_weights.map(\.tensor))
         return model
     }
 
-    func makeOptimizer() -> any Optimizer {
-        if optimizer.name == "adam" {
-            return Adam(
-                learningRate: optimizer.learning_rate, beta1: optimizer.beta_1 ?? 0.9,
-                beta2: optimizer.beta_2 ?? 0.999, epsilon: optimizer.epsilon ?? 1e-7)
+    /// Keras's optimizer with the fixture's configuration; `nil` for one nntrain lacks.
+    func makeOptimizer(learningRate override: Float? = nil) -> (any Optimizer)? {
+        let o = optimizer
+        let lr = override ?? o.learning_rate.constant, schedule = o.learning_rate.schedule
+        let made: BaseOptimizer & Optimizer
+        switch o.name {
+        case "adam":
+            made = Adam(
+                learningRate: lr, beta1: o.beta_1 ?? 0.9, beta2: o.beta_2 ?? 0.999,
+                epsilon: o.epsilon ?? 1e-7, amsgrad: o.amsgrad ?? false, schedule: schedule)
+        case "adamw":
+            made = AdamW(
+                learningRate: lr, weightDecay: o.weight_decay ?? 0.004, beta1: o.beta_1 ?? 0.9,
+                beta2: o.beta_2 ?? 0.999, epsilon: o.epsilon ?? 1e-7, amsgrad: o.amsgrad ?? false,
+                schedule: schedule)
+        case "rmsprop":
+            made = RMSprop(
+                learningRate: lr, rho: o.rho ?? 0.9, momentum: o.momentum ?? 0,
+                epsilon: o.epsilon ?? 1e-7, centered: o.centered ?? false, schedule: schedule)
+        case "sgd":
+            made = SGD(
+                learningRate: lr, momentum: o.momentum ?? 0, nesterov: o.nesterov ?? false,
+                schedule: schedule)
+        case "adagrad":
+            made = Adagrad(
+                learningRate: lr, initialAccumulatorValue: o.initial_accumulator_value ?? 0.1,
+                epsilon: o.epsilon ?? 1e-7, schedule: schedule)
+        case "adadelta":
+            made = Adadelta(
+                learningRate: lr, rho: o.rho ?? 0.95, epsilon: o.epsilon ?? 1e-7, schedule: schedule
+            )
+        case "adamax":
+            made = Adamax(
+                learningRate: lr, beta1: o.beta_1 ?? 0.9, beta2: o.beta_2 ?? 0.999,
+                epsilon: o.epsilon ?? 1e-7, schedule: schedule)
+        case "nadam":
+            made = Nadam(
+                learningRate: lr, beta1: o.beta_1 ?? 0.9, beta2: o.beta_2 ?? 0.999,
+                epsilon: o.epsilon ?? 1e-7, schedule: schedule)
+        default:
+            return nil
         }
-        if optimizer.name == "rmsprop" {
-            return RMSprop(
-                learningRate: optimizer.learning_rate, rho: optimizer.rho ?? 0.9,
-                momentum: optimizer.momentum ?? 0, epsilon: optimizer.epsilon ?? 1e-7)
-        }
-        return SGD(
-            learningRate: optimizer.learning_rate, momentum: optimizer.momentum ?? 0,
-            nesterov: optimizer.nesterov ?? false)
+        if o.name != "adamw" { made.weightDecay = o.weight_decay }
+        made.clipnorm = o.clipnorm
+        made.clipvalue = o.clipvalue
+        made.globalClipnorm = o.global_clipnorm
+        return made
     }
 }
 
@@ -98,4 +205,13 @@ enum KerasFixtures {
     /// Empty when the file cannot be read; `TrajectoryTests.fixturesArePresent` fails then.
     static let trajectories: [Trajectory] =
         (try? loadFixture(TrajectoryFile.self, "keras_trajectories.json").trajectories) ?? []
+    /// One model trained with every optimizer, clipping mode and schedule (Lion excluded:
+    /// nntrain does not offer it).
+    static let optimizers: [Trajectory] =
+        ((try? loadFixture(TrajectoryFile.self, "keras_catalogue_optimizers.json").trajectories)
+        ?? [])
+        .filter { $0.optimizer.name != "lion" }
+    /// Validation data, class and sample weights, initial epoch and the callbacks.
+    static let training: [Trajectory] =
+        (try? loadFixture(TrajectoryFile.self, "keras_catalogue_training.json").trajectories) ?? []
 }

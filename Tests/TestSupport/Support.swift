@@ -58,7 +58,10 @@ public func loadFixture<T: Decodable>(_ type: T.Type, _ name: String, folder: St
     throws -> T
 {
     let url = packageRoot.appendingPathComponent("Tests/\(folder)/Fixtures/\(name)")
-    return try JSONDecoder().decode(T.self, from: Data(contentsOf: url))
+    let decoder = JSONDecoder()
+    decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+        positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+    return try decoder.decode(T.self, from: Data(contentsOf: url))
 }
 
 /// A tensor as the fixture generator writes it: `{"shape": […], "data": […]}`.

@@ -105,7 +105,12 @@ extension Sequential {
             }
             var dictionary = Logs(logs)
             for callback in callbacks { try callback.onEpochEnd(epoch, logs: &dictionary) }
-            let finalLogs = dictionary.map { (key: $0.key, value: $0.value) }
+            // Keras's order: training keys sorted, then val_ keys, then what callbacks added.
+            let known = Set(logs.map(\.key))
+            let finalLogs =
+                logs.map { (key: $0.key, value: dictionary[$0.key] ?? $0.value) }
+                + dictionary.filter { !known.contains($0.key) }.sorted { $0.key < $1.key }
+                .map { (key: $0.key, value: $0.value) }
             progress.finish(logs: finalLogs)
             history.record(epoch: epoch, logs: finalLogs)
             if stopTraining { break }

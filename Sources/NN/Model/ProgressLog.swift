@@ -2,6 +2,9 @@ import Foundation
 
 /// Keras's progress output for one epoch (or one `evaluate`/`predict` call).
 ///
+/// Logs print in the order given (Keras's: training keys sorted, `val_` keys, then keys added
+/// by callbacks).
+///
 /// - verbose 2, or verbose 1 when standard output is not a terminal: one line at the end,
 ///   `210/210 - 0s - 41us/step - accuracy: 0.7010 - loss: 0.5748`. As in Keras, this line's
 ///   time per step is the total time over all steps.
@@ -60,7 +63,7 @@ struct ProgressLog {
         let digits = String(target).count
         var line = Self.padded(target, digits) + "/\(target) - \(Self.seconds(now - start))s -"
         line += Self.formatStepTime((now - start) / Double(target))
-        for (key, value) in logs.sorted(by: { $0.key < $1.key }) {
+        for (key, value) in logs {
             line += " - \(key): " + Self.format(value, absolute: false)
         }
         write(line + "\n")
@@ -87,7 +90,7 @@ struct ProgressLog {
             info = " \u{1b}[1m\(Self.eta(perStep * Double(target - current)))\u{1b}[0m"
         }
         info += Self.formatStepTime(perStep)
-        for (key, value) in Self.ordered(logs) {
+        for (key, value) in logs {
             info += " - \(key): " + Self.format(value, absolute: true)
         }
         let width = count.count + 1 + 20 + info.count - 8
@@ -98,13 +101,6 @@ struct ProgressLog {
         previousWidth = width
         lastUpdate = now
         lastCurrent = current
-    }
-
-    /// Training keys sorted, then `val_` keys sorted, as Keras's logs arrive.
-    static func ordered(_ logs: [(key: String, value: Double)]) -> [(key: String, value: Double)] {
-        let training = logs.filter { !$0.key.hasPrefix("val_") }.sorted { $0.key < $1.key }
-        let validation = logs.filter { $0.key.hasPrefix("val_") }.sorted { $0.key < $1.key }
-        return training + validation
     }
 
     /// `%.4f`, or `%.4e` when not above 1e-3 (the final line compares the signed value, the bar

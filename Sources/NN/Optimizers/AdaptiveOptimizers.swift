@@ -119,7 +119,7 @@ public final class Adamax: BaseOptimizer, Optimizer {
 
 /// Nadam, Adam with Nesterov momentum. Keras: `Nadam(learning_rate=0.001, beta_1=0.9,
 /// beta_2=0.999, epsilon=1e-7)`, with Keras's momentum schedule
-/// `μₜ = β1 · (1 − 0.5 · 0.96^(0.004 t))` and its running product.
+/// `μₜ = β1 · (1 − 0.5 · 0.96ᵗ)` and its running product.
 public final class Nadam: BaseOptimizer, Optimizer {
     public var name: String { "nadam" }
     public let beta1: Float, beta2: Float, epsilon: Float
@@ -147,8 +147,8 @@ public final class Nadam: BaseOptimizer, Optimizer {
     ) {
         let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
         let decay: Float = 0.96
-        let ut = beta1 * (1 - 0.5 * Foundation.pow(decay, 0.004 * t))
-        let ut1 = beta1 * (1 - 0.5 * Foundation.pow(decay, 0.004 * (t + 1)))
+        let ut = beta1 * (1 - 0.5 * Foundation.pow(decay, t))
+        let ut1 = beta1 * (1 - 0.5 * Foundation.pow(decay, t + 1))
         let productT = momentumProduct * ut
         let productT1 = productT * ut1
         momentumProduct = productT

@@ -80,7 +80,7 @@ import Testing
         let keras = try #require(Self.keras)
         nonisolated(unsafe) var text = ""
         var log = ProgressLog(verbose: 1, target: 5, terminal: true) { text += $0 }
-        log.finish(logs: [("loss", 0.902876615524292), ("accuracy", 0.47999998927116394)])
+        log.finish(logs: [("accuracy", 0.47999998927116394), ("loss", 0.902876615524292)])
         let ours = text.split(separator: "\r").last.map(String.init) ?? ""
         let firstEpoch = keras.fit_verbose1_tty.components(separatedBy: "Epoch 2/")[0]
         let theirs = firstEpoch.split(separator: "\r").last.map(String.init) ?? ""
