@@ -18,7 +18,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     /// A data or model file that cannot be read or written: names the file and the problem.
     case file(path: String, problem: String)
     /// Training produced a loss that is not a number.
-    case nonFiniteLoss(epoch: Int, step: Int)
+    case nonFiniteLoss(epoch: Int, step: Int?)
 
     public var description: String {
         switch self {
@@ -39,7 +39,8 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
         case .file(let path, let problem):
             return "\(path): \(problem)"
         case .nonFiniteLoss(let epoch, let step):
-            return "Loss became NaN or infinite at epoch \(epoch), step \(step); training stopped."
+            let at = step.map { "epoch \(epoch), step \($0)" } ?? "epoch \(epoch)"
+            return "Loss became NaN or infinite at \(at); training stopped."
         }
     }
 

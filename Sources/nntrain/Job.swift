@@ -68,8 +68,8 @@ struct Job {
     func run() throws {
         let history = try model.fit(
             x: x, y: y, batchSize: batchSize, epochs: epochs, shuffle: options.shuffle,
-            verbose: options.verbose, validationSplit: options.validationSplit,
-            communicator: world)
+            verbose: options.verbose, callbacks: callbacks(),
+            validationSplit: options.validationSplit, communicator: world)
         if world.isRoot, let path = options.historyOut {
             try HistoryFile.write(history, to: path)
         }
@@ -81,6 +81,30 @@ struct Job {
         if let labels = test?.y, labels.rowWidth == 1 || labels.rowWidth == predictions.rowWidth {
             model.output(Report.classification(predictions: predictions, labels: labels))
         }
+    }
+}
+
+extension Job {
+    /// The callbacks the flags ask for, plus a check that the loss stays finite.
+    func callbacks() -> [any Callback] {
+        let monitor = options.validationSplit > 0 ? "val_loss" : "loss"
+        var callbacks: [any Callback] = [
+            LambdaCallback(onEpochEnd: { epoch, logs in
+                // Every rank sees the same reduced loss, so every rank stops here together.
+                if let loss = logs["loss"], !loss.isFinite {
+                    throw ModelError.nonFiniteLoss(epoch: epoch + 1, step: nil)
+                }
+            })
+        ]
+        if let patience = options.earlyStoppingPatience {
+            callbacks.append(
+                EarlyStopping(monitor: monitor, patience: patience, restoreBestWeights: true))
+        }
+        if let patience = options.reduceLrPatience {
+            callbacks.append(ReduceLROnPlateau(monitor: monitor, factor: 0.5, patience: patience))
+        }
+        if let path = options.csvLog { callbacks.append(CSVLogger(path)) }
+        return callbacks
     }
 }
 

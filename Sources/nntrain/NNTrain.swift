@@ -76,6 +76,10 @@ struct NNTrain: ParsableCommand {
         job = prepared!  // every rank succeeded, including this one
         do {
             try job.run()
+        } catch let error as ModelError where error.isSharedByAllRanks {
+            // Every rank reached the same verdict from the same reduced values.
+            if world.isRoot { printError(error.description) }
+            Foundation.exit(1)
         } catch let error as CommunicatorError {
             if case .mismatch = error {
                 // Every rank saw the same comparison: rank 0 reports, all stop cleanly.

@@ -17,7 +17,7 @@ struct Options: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Dense layers as units:activation[:l1=F][:l2=F], comma-separated; the input size comes from the data. Keras: Dense(units, activation=…, kernel_regularizer=l2(F)). Default: 16:relu,32:relu:l2=0.01,2:sigmoid (the notes' model).",
+            "Dense layers as units:activation[:l1=F][:l2=F], comma-separated; the input size comes from the data. Keras: Dense(units, activation=…, kernel_regularizer=l2(F)). Activations: \(ActivationFunction.names.joined(separator: ", ")). Default: 16:relu,32:relu:l2=0.01,2:sigmoid (the notes' model).",
             valueName: "spec"))
     var layers: String?
 
@@ -89,6 +89,24 @@ struct Options: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
+            "Stop when the monitored loss (val_loss with --validation-split, else loss) has not improved for this many epochs, and restore the best weights. Keras: EarlyStopping(patience=…, restore_best_weights=True).",
+            valueName: "epochs"))
+    var earlyStoppingPatience: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Halve the learning rate when the monitored loss has not improved for this many epochs. Keras: ReduceLROnPlateau(factor=0.5, patience=…).",
+            valueName: "epochs"))
+    var reduceLrPatience: Int?
+
+    @Option(
+        help: ArgumentHelp(
+            "Write each epoch's logs to this CSV file. Keras: CSVLogger(filename).",
+            valueName: "path"))
+    var csvLog: String?
+
+    @Option(
+        help: ArgumentHelp(
             "Test samples, evaluated and predicted after training (.npy or .csv).",
             valueName: "path"))
     var testX: String?
@@ -137,13 +155,23 @@ struct Options: ParsableArguments {
                 "Invalid value for argument `validation_split`. Expected a number in [0, 1). Received: validation_split=\(validationSplit)"
             )
         }
+        for (name, value) in [
+            ("early_stopping_patience", earlyStoppingPatience),
+            ("reduce_lr_patience", reduceLrPatience),
+        ] {
+            if let value, value < 0 {
+                throw ValidationError(
+                    "Invalid value for argument `\(name)`. Expected a non-negative integer. Received: \(name)=\(value)"
+                )
+            }
+        }
         if let learningRate, !(learningRate > 0) || !learningRate.isFinite {
             throw ValidationError(
                 "Invalid value for argument `learning_rate`. Expected a positive number. Received: learning_rate=\(learningRate)"
             )
         }
         if let problem = checkNames() { throw ValidationError(problem.description) }
-        for path in [predictionsOut, historyOut].compactMap({ $0 }) where path.isEmpty {
+        for path in [predictionsOut, historyOut, csvLog].compactMap({ $0 }) where path.isEmpty {
             throw ValidationError("Output paths must not be empty.")
         }
     }

@@ -161,4 +161,46 @@ import Testing
         let h = try Runner.history(history)
         #expect(h["loss"]?.count == 2 && h["accuracy"]?.count == 2)
     }
+
+    @Test func callbackFlagsWriteCsvAndStopEarly() throws {
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: 40, in: folder)
+        let csv = folder.appendingPathComponent("log.csv").path
+        let history = folder.appendingPathComponent("h.json").path
+        let result = try Runner.single([
+            "--x", data.x, "--y", data.y, "--layers", "8:relu,3:softmax", "--epochs", "60",
+            "--learning-rate", "0.05", "--verbose", "0", "--early-stopping-patience", "0",
+            "--reduce-lr-patience", "1", "--csv-log", csv, "--history-out", history,
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let h = try Runner.history(history)
+        let epochs = try #require(h["loss"]?.count)
+        #expect(epochs < 60, "patience 0 stops at the first epoch without improvement")
+        #expect(h["learning_rate"]?.count == epochs)
+        let lines = try String(contentsOfFile: csv, encoding: .utf8).components(separatedBy: "\r\n")
+        #expect(lines.first == "epoch,accuracy,learning_rate,loss")
+        #expect(lines.filter { !$0.isEmpty }.count == epochs + 1)
+    }
+
+    @Test func divergingLossEndsWithAnError() throws {
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: 20, in: folder)
+        let result = try Runner.single([
+            "--x", data.x, "--y", data.y, "--layers", "1:linear", "--loss", "mse", "--metrics", "",
+            "--optimizer", "sgd", "--learning-rate", "1e12", "--epochs", "5", "--verbose", "0",
+        ])
+        #expect(result.status == 1)
+        #expect(
+            result.stderr.hasPrefix("error: Loss became NaN or infinite at epoch "),
+            "\(result.stderr)")
+    }
+
+    @Test func helpListsTheAcceptedNames() throws {
+        let help = try Runner.single(["--help"]).stdout
+        for name in [
+            "kl_divergence", "huber", "nadam", "adamw", "auc", "top_k_categorical_accuracy", "gelu",
+        ] {
+            #expect(help.contains(name), "\(name)")
+        }
+    }
 }
