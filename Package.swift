@@ -23,7 +23,8 @@ let package = Package(
             ]),
 
         // Implementation details.
-        .target(name: "NNCore", dependencies: ["CBLAS"]),
+        .target(name: "NNCore", dependencies: ["CBLAS", "CKernels"]),
+        .target(name: "CKernels"),
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
@@ -39,6 +40,9 @@ let package = Package(
             name: "learning-rate-example", dependencies: ["NN"], path: "examples/learning-rate"),
         .executableTarget(
             name: "prediction-example", dependencies: ["NN"], path: "examples/prediction"),
+
+        // Benchmarks (release builds only matter): `swift run -c release nntrain-bench`.
+        .executableTarget(name: "nntrain-bench", dependencies: ["NN", "NNMPI"], path: "benchmarks/Bench"),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// An element-wise (or, for softmax, row-wise) activation function.
@@ -82,7 +83,8 @@ public enum ActivationFunction: String, Sendable, CaseIterable {
         case .linear:
             return
         case .relu:
-            for i in 0..<n where values[i] < 0 { values[i] = 0 }  // NaN stays NaN, as in TensorFlow
+            // Swift's max returns its first argument for NaN: NaN stays NaN, as in TensorFlow.
+            for i in 0..<n { values[i] = max(values[i], 0) }
         case .sigmoid:
             for i in 0..<n { values[i] = Activations.sigmoid(values[i]) }
         case .tanh:
@@ -138,7 +140,7 @@ public enum ActivationFunction: String, Sendable, CaseIterable {
         case .linear:
             return
         case .relu:
-            for i in 0..<n where !(output[i] > 0) { gradient[i] = 0 }
+            nn_relu_backward(output, gradient, n)
         case .sigmoid:
             for i in 0..<n { gradient[i] *= output[i] * (1 - output[i]) }
         case .tanh:

@@ -1,3 +1,5 @@
+import CKernels
+
 /// A densely connected layer: `output = activation(input · kernel + bias)`.
 ///
 /// Keras: `Dense(units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
@@ -129,6 +131,11 @@ public final class Dense: ActivatedLayer {
                         transposeA: false, transposeB: false, m: rows, n: units, k: inputs,
                         a: x.baseAddress!, lda: inputs, b: w + kernel.offset, ldb: units,
                         beta: 0, c: y, ldc: units)
+                    if let bias, activation == .relu {
+                        // Bias and ReLU in one pass over the output.
+                        nn_bias_relu(y, w + bias.offset, rows, units)
+                        return
+                    }
                     if let bias {
                         let b = w + bias.offset
                         for r in 0..<rows {

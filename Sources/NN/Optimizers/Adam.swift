@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adam. Keras: `Adam(learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7,
@@ -84,14 +85,10 @@ final class AdamMoments {
         m.withUnsafeMutableBufferPointer { m in
             v.withUnsafeMutableBufferPointer { v in
                 if !amsgrad {
-                    for i in 0..<count {
-                        let gi = g[i]
-                        let mi = m[i] + (gi - m[i]) * oneMinusBeta1
-                        let vi = v[i] + (gi * gi - v[i]) * oneMinusBeta2
-                        m[i] = mi
-                        v[i] = vi
-                        w[i] -= mi * alpha / (vi.squareRoot() + epsilon)
-                    }
+                    // The C kernel vectorises the square root; Swift would call sqrtf per weight.
+                    nn_adam_update(
+                        w, g, m.baseAddress!, v.baseAddress!, count, alpha, oneMinusBeta1,
+                        oneMinusBeta2, epsilon)
                     return
                 }
                 vMax.withUnsafeMutableBufferPointer { vMax in

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Runs the benchmark workloads through nntrain alone and under mpirun, then (when installed)
+# the same workloads in Keras and PyTorch, so that one run gives comparable numbers.
+#
+#   benchmarks/run.sh            # all
+#   EPOCHS_W2=8 benchmarks/run.sh
+set -euo pipefail
+
+EPOCHS_W1=${EPOCHS_W1:-20}
+EPOCHS_W2=${EPOCHS_W2:-4}
+RANKS=${RANKS:-2}
+PYTHON=${PYTHON:-python3}
+REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO_DIR"
+
+swift build -c release --product nntrain-bench >/dev/null
+swift build -c release --product nntrain >/dev/null
+BENCH=.build/release/nntrain-bench
+CORES=$(nproc)
+mpi_flags=(-n "$RANKS")
+# OpenMPI refuses root without this; more ranks than cores need --oversubscribe.
+[[ $(id -u) -eq 0 ]] && mpi_flags+=(--allow-run-as-root)
+(( RANKS > CORES )) && mpi_flags+=(--oversubscribe)
+
+echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+echo "== nntrain, one process, OpenBLAS threads = $CORES"
+OPENBLAS_NUM_THREADS=$CORES "$BENCH" w1 --epochs "$EPOCHS_W1"
+OPENBLAS_NUM_THREADS=$CORES "$BENCH" w2 --epochs "$EPOCHS_W2"
+echo "== nntrain, mpirun -n $RANKS, OpenBLAS threads = $(( CORES / RANKS > 0 ? CORES / RANKS : 1 )) per rank"
+mpirun "${mpi_flags[@]}" -x OPENBLAS_NUM_THREADS=$(( CORES / RANKS > 0 ? CORES / RANKS : 1 )) "$BENCH" w1 --epochs "$EPOCHS_W1"
+mpirun "${mpi_flags[@]}" -x OPENBLAS_NUM_THREADS=$(( CORES / RANKS > 0 ? CORES / RANKS : 1 )) "$BENCH" w2 --epochs "$EPOCHS_W2"
+
+echo "== start-up: the nntrain command on W1 (20 epochs, process start to exit)"
+start=$(date +%s.%N); .build/release/nntrain --verbose 0 >/dev/null; end=$(date +%s.%N)
+echo "nntrain alone: $(awk "BEGIN { printf \"%.3f\", $end - $start }") s"
+start=$(date +%s.%N); NNTRAIN_BIN=.build/release/nntrain launch/nntrain-mpi -n "$RANKS" --verbose 0 >/dev/null; end=$(date +%s.%N)
+echo "launch/nntrain-mpi -n $RANKS: $(awk "BEGIN { printf \"%.3f\", $end - $start }") s"
+
+if [[ -f benchmarks/compare.py ]]; then
+    echo "== the same workloads in Keras and PyTorch (where installed)"
+    "$PYTHON" benchmarks/compare.py all --epochs-w1 "$EPOCHS_W1" --epochs-w2 "$EPOCHS_W2" || true
+fi
