@@ -3,7 +3,7 @@
 /// Every random choice in nntrain (initial weights, shuffling) comes from one of these, seeded
 /// from the model's seed, so ranks that share a seed make the same choices without talking.
 public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: (UInt64, UInt64, UInt64, UInt64)
+    private var state4: (UInt64, UInt64, UInt64, UInt64)
 
     /// Makes a generator whose sequence is fixed by `seed` and `stream`.
     public init(seed: UInt64, stream: UInt64 = 0) {
@@ -16,18 +16,27 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        state = (next(), next(), next(), next())
+        state4 = (next(), next(), next(), next())
+    }
+
+    /// The generator's whole state, to save and restore an exact position in its sequence.
+    public var state: [UInt64] {
+        get { [state4.0, state4.1, state4.2, state4.3] }
+        set {
+            guard newValue.count == 4 else { return }
+            state4 = (newValue[0], newValue[1], newValue[2], newValue[3])
+        }
     }
 
     public mutating func next() -> UInt64 {
-        let result = rotl(state.1 &* 5, 7) &* 9
-        let t = state.1 << 17
-        state.2 ^= state.0
-        state.3 ^= state.1
-        state.1 ^= state.2
-        state.0 ^= state.3
-        state.2 ^= t
-        state.3 = rotl(state.3, 45)
+        let result = rotl(state4.1 &* 5, 7) &* 9
+        let t = state4.1 << 17
+        state4.2 ^= state4.0
+        state4.3 ^= state4.1
+        state4.1 ^= state4.2
+        state4.0 ^= state4.3
+        state4.2 ^= t
+        state4.3 = rotl(state4.3, 45)
         return result
     }
 

@@ -61,6 +61,8 @@ struct Job {
         if let test {
             try model.validate(x: test.x, y: test.y)
         }
+        // A NaN or infinite loss ends the run at that step, before a checkpoint could keep it.
+        model.failOnNonFiniteLoss = true
         FaultInjection.install(on: model, rank: world.rank)
     }
 
@@ -72,6 +74,10 @@ struct Job {
             validationSplit: options.validationSplit, communicator: world)
         if world.isRoot, let path = options.historyOut {
             try HistoryFile.write(history, to: path)
+        }
+        if world.isRoot, let path = options.weightsOut {
+            let flat = model.getWeights().flatMap { $0.values }
+            try DataFiles.write(Tensor(flat), to: path)
         }
         let inputs = test?.x ?? x
         let predictions = try model.predict(
@@ -85,17 +91,16 @@ struct Job {
 }
 
 extension Job {
-    /// The callbacks the flags ask for, plus a check that the loss stays finite.
+    /// The callbacks the flags ask for.
     func callbacks() -> [any Callback] {
         let monitor = options.validationSplit > 0 ? "val_loss" : "loss"
-        var callbacks: [any Callback] = [
-            LambdaCallback(onEpochEnd: { epoch, logs in
-                // Every rank sees the same reduced loss, so every rank stops here together.
-                if let loss = logs["loss"], !loss.isFinite {
-                    throw ModelError.nonFiniteLoss(epoch: epoch + 1, step: nil)
-                }
-            })
-        ]
+        var callbacks: [any Callback] = []
+        if let directory = options.checkpointDir {
+            callbacks.append(
+                BackupAndRestore(
+                    directory: directory, saveEverySteps: options.checkpointEvery,
+                    deleteCheckpoint: false, resume: options.resume))
+        }
         if let patience = options.earlyStoppingPatience {
             callbacks.append(
                 EarlyStopping(monitor: monitor, patience: patience, restoreBestWeights: true))
@@ -104,7 +109,7 @@ extension Job {
             callbacks.append(ReduceLROnPlateau(monitor: monitor, factor: 0.5, patience: patience))
         }
         if let path = options.csvLog { callbacks.append(CSVLogger(path)) }
-        return callbacks
+        return callbacks + FaultInjection.callbacks(for: model, rank: world.rank)
     }
 }
 

@@ -107,6 +107,30 @@ struct Options: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
+            "Save weights, optimizer state, position and History to DIR/checkpoint.nntrain at every epoch end (atomically). Keras: BackupAndRestore(backup_dir=…).",
+            valueName: "dir"))
+    var checkpointDir: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Also checkpoint every N steps (with --checkpoint-dir). Keras: BackupAndRestore(save_freq=N).",
+            valueName: "steps"))
+    var checkpointEvery: Int?
+
+    @Flag(
+        help:
+            "Continue from the checkpoint in --checkpoint-dir (bit-for-bit the run that was interrupted). Without it an existing checkpoint is replaced."
+    )
+    var resume = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the trained weights, all of them in Keras's get_weights() order, flattened into one float32 .npy or .csv.",
+            valueName: "path"))
+    var weightsOut: String?
+
+    @Option(
+        help: ArgumentHelp(
             "Test samples, evaluated and predicted after training (.npy or .csv).",
             valueName: "path"))
     var testX: String?
@@ -171,7 +195,17 @@ struct Options: ParsableArguments {
             )
         }
         if let problem = checkNames() { throw ValidationError(problem.description) }
-        for path in [predictionsOut, historyOut, csvLog].compactMap({ $0 }) where path.isEmpty {
+        if resume, checkpointDir == nil {
+            throw ValidationError("--resume needs --checkpoint-dir.")
+        }
+        if let checkpointEvery, checkpointEvery <= 0 {
+            throw ValidationError(
+                "Invalid value for argument `checkpoint_every`. Expected a positive integer. Received: checkpoint_every=\(checkpointEvery)"
+            )
+        }
+        for path in [predictionsOut, historyOut, csvLog, weightsOut, checkpointDir].compactMap({
+            $0
+        }) where path.isEmpty {
             throw ValidationError("Output paths must not be empty.")
         }
     }

@@ -13,7 +13,7 @@ import NN
 import NNMPI
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Workload {
@@ -98,7 +98,8 @@ func run(_ workload: Workload, epochs: Int, world: any Communicator) throws {
     let median = steady.isEmpty ? durations[0] : steady[steady.count / 2]
     let steps = Double((workload.x.rows + workload.batchSize - 1) / workload.batchSize)
     let report = String(
-        format: "%@ ranks=%d epochs=%d  median epoch %.4f s  %.2f us/step  %.1f GFLOP/s  first-epoch overhead %.4f s  total %.2f s  peak RSS %.0f MB (rank 0)\n",
+        format:
+            "%@ ranks=%d epochs=%d  median epoch %.4f s  %.2f us/step  %.1f GFLOP/s  first-epoch overhead %.4f s  total %.2f s  peak RSS %.0f MB (rank 0)\n",
         workload.name, world.size, epochs, median, median / steps * 1e6,
         workload.flopsPerEpoch / median / 1e9, durations[0] - median, total, peakRSSMegabytes())
     FileHandle.standardOutput.write(Data(report.utf8))

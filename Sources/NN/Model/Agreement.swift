@@ -24,6 +24,18 @@ extension Sequential {
         }
     }
 
+    /// Stops when a rank's weights differ from rank 0's: the ranks should step in lockstep,
+    /// and a difference means a fault (bad memory, a bug) that would silently grow.
+    func checkReplicas(after epoch: Int, over world: any Communicator) throws {
+        guard world.size > 1 else { return }
+        let hashes = try world.allgather(Fingerprint.of(store.values))
+        if let rank = hashes.firstIndex(where: { $0 != hashes[0] }) {
+            throw CommunicatorError.mismatch(
+                "rank \(rank)'s weights diverged from rank 0's after epoch \(epoch + 1); "
+                    + "training stopped")
+        }
+    }
+
     /// Everything that must match across ranks, as text.
     var configurationDescription: String {
         var parts = [
@@ -61,6 +73,12 @@ enum Fingerprint {
                 hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3
             }
         }
+        return hash
+    }
+
+    static func of(_ values: [Float]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for value in values { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
         return hash
     }
 

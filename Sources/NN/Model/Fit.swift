@@ -78,7 +78,7 @@ extension Sequential {
         try communicator.broadcast(&values, from: 0)
         store.values = values
 
-        var trainer = try Trainer(
+        let trainer = try Trainer(
             model: self, x: trainX, y: trainY, weights: weights, batchSize: batchSize,
             world: communicator, callbacks: callbacks)
         let history = History()
@@ -86,17 +86,53 @@ extension Sequential {
         stopTraining = false
         activeCommunicator = communicator
         defer { activeCommunicator = nil }
+        let backup = callbacks.lazy.compactMap { $0 as? BackupAndRestore }.first
+        let fingerprints = (
+            configuration: Fingerprint.of(
+                configurationDescription + " batch=\(batchSize) epochs=\(epochs) shuffle=\(shuffle)"
+            ),
+            data: Fingerprint.of(trainX, trainY)
+        )
+        var start = (epoch: initialEpoch, step: 0)
+        if let backup, let saved = try backup.load() {
+            start = try resume(
+                from: saved, backup: backup, fingerprints: fingerprints, trainer: trainer,
+                history: history)
+        }
+        func save(epoch: Int, step: Int) throws {
+            guard let backup else { return }
+            let (order, loss, metrics) = trainer.progressState
+            let checkpoint = Checkpoint(
+                header: .init(
+                    configuration: fingerprints.configuration, data: fingerprints.data,
+                    epoch: epoch,
+                    step: step, generator: shuffleGenerator.state, loss: loss,
+                    metricStates: metrics,
+                    history: history.history, historyEpochs: history.epoch,
+                    optimizer: optimizer.exportState(), weightCount: store.count,
+                    orderCount: order.count),
+                weights: store.values, order: order)
+            try backup.save(checkpoint, isRoot: communicator.isRoot)
+        }
+
         for callback in callbacks { callback.setModel(self) }
         for callback in callbacks { try callback.onTrainBegin() }
-        for epoch in initialEpoch..<max(epochs, initialEpoch) {
+        for epoch in start.epoch..<max(epochs, start.epoch) {
+            let first = epoch == start.epoch ? start.step : 0
             for callback in callbacks { try callback.onEpochBegin(epoch) }
             if verbose > 0, epochs > 1, communicator.isRoot {
                 output("Epoch \(epoch + 1)/\(epochs)\n")
             }
             var progress = ProgressLog(
                 verbose: communicator.isRoot ? verbose : 0, target: trainer.steps, write: output)
-            if shuffle { trainer.shuffle(&shuffleGenerator) }
-            try trainer.runEpoch(epoch, callbacks: callbacks, progress: &progress)
+            // A resumed epoch continues in the order it was saved with.
+            if shuffle, first == 0 { trainer.shuffle(&shuffleGenerator) }
+            try trainer.runEpoch(epoch, from: first, callbacks: callbacks, progress: &progress) {
+                step in
+                if let every = backup?.saveEverySteps, self.optimizer.iterations % every == 0 {
+                    try save(epoch: epoch, step: step + 1)
+                }
+            }
             var logs = trainer.epochLogs()
             if let validation {
                 let validationLogs = try measure(
@@ -113,10 +149,38 @@ extension Sequential {
                 .map { (key: $0.key, value: $0.value) }
             progress.finish(logs: finalLogs)
             history.record(epoch: epoch, logs: finalLogs)
+            if replicaCheckEvery > 0, (epoch + 1) % replicaCheckEvery == 0 {
+                try checkReplicas(after: epoch, over: communicator)
+            }
+            try save(epoch: epoch + 1, step: 0)
             if stopTraining { break }
         }
+        backup?.finish(isRoot: communicator.isRoot)
         for callback in callbacks { try callback.onTrainEnd() }
         return history
+    }
+
+    /// Restores weights, optimizer, shuffle state, the epoch's sums and History from a
+    /// checkpoint of this very run, and returns where to continue.
+    private func resume(
+        from saved: Checkpoint, backup: BackupAndRestore,
+        fingerprints: (configuration: UInt64, data: UInt64), trainer: Trainer, history: History
+    ) throws -> (epoch: Int, step: Int) {
+        guard saved.header.configuration == fingerprints.configuration,
+            saved.header.data == fingerprints.data, saved.weights.count == store.count
+        else {
+            throw ModelError.file(
+                path: backup.path,
+                problem: "this checkpoint belongs to a different configuration or data; "
+                    + "remove it or choose another checkpoint folder")
+        }
+        store.values = saved.weights
+        try optimizer.importState(saved.header.optimizer)
+        shuffleGenerator.state = saved.header.generator
+        try trainer.restore(
+            order: saved.order, loss: saved.header.loss, metrics: saved.header.metricStates)
+        history.restore(history: saved.header.history, epochs: saved.header.historyEpochs)
+        return (saved.header.epoch, saved.header.step)
     }
 
     /// Per-sample loss weights from `sampleWeight` and `classWeight` (multiplied when both are

@@ -10,6 +10,11 @@ public final class History {
 
     init() {}
 
+    func restore(history: [String: [Double]], epochs: [Int]) {
+        self.history = history
+        epoch = epochs
+    }
+
     func record(epoch index: Int, logs: [(key: String, value: Double)]) {
         epoch.append(index)
         for (key, value) in logs { history[key, default: []].append(value) }

@@ -70,6 +70,14 @@ public final class Sequential {
     /// Set by a callback (`EarlyStopping`, `TerminateOnNaN`) to end `fit` after the current
     /// step. Keras: `model.stop_training`.
     public var stopTraining = false
+    /// When set, `fit` throws `ModelError.nonFiniteLoss` naming the epoch and step as soon as
+    /// the (globally reduced) batch loss is NaN or infinite, before the optimizer applies it.
+    /// Keras keeps training; the `nntrain` command sets this. Defaults to `false`.
+    public var failOnNonFiniteLoss = false
+    /// Under MPI, how often (in epochs) `fit` checks that every rank holds the same weights;
+    /// 0 turns the check off. A rank whose weights differ stops training with
+    /// `CommunicatorError.mismatch` naming it. Defaults to every epoch.
+    public var replicaCheckEvery = 1
     /// The ranks of the `fit` under way, for callbacks that act on rank 0 only.
     public internal(set) var activeCommunicator: (any Communicator)?
     /// How many times buffers were (re)allocated: stays flat in steady-state training.

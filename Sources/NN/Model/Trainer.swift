@@ -1,5 +1,5 @@
 /// One `fit` call's training loop: the shuffled order, the step, and the epoch's sums.
-struct Trainer {
+final class Trainer {
     let model: Sequential
     let x: Tensor
     let y: Tensor
@@ -47,19 +47,24 @@ struct Trainer {
     }
 
     /// Draws this epoch's order; every rank draws the same one from the shared seed.
-    mutating func shuffle(_ generator: inout SeededGenerator) {
+    func shuffle(_ generator: inout SeededGenerator) {
         generator.shuffle(&order)
     }
 
-    /// Trains one pass over the data (or until a callback stops training).
-    mutating func runEpoch(
-        _ epoch: Int, callbacks: [any Callback] = [], progress: inout ProgressLog
+    /// Trains one pass over the data from step `first` (or until a callback stops training),
+    /// calling `afterStep` after each step. A resumed epoch keeps the sums it was saved with.
+    func runEpoch(
+        _ epoch: Int, from first: Int = 0, callbacks: [any Callback] = [],
+        progress: inout ProgressLog, afterStep: ((Int) throws -> Void)? = nil
     ) throws {
-        lossState = MeanState()
-        for index in metricStates.indices { metricStates[index] = 0 }
-        for step in 0..<steps {
+        if first == 0 {
+            lossState = MeanState()
+            for index in metricStates.indices { metricStates[index] = 0 }
+        }
+        for step in first..<steps {
             for callback in callbacks { try callback.onTrainBatchBegin(step) }
-            try runStep(step)
+            try runStep(step, epoch: epoch)
+            try afterStep?(step)
             try model.onTrainBatchEnd?(epoch, step)
             if wantsBatchLogs {
                 let logs = Logs(epochLogs())
@@ -72,7 +77,7 @@ struct Trainer {
 
     /// One global batch: forward and backward on this rank's rows, one allreduce of gradients
     /// and statistics, regularization once, the optimizer step. Allocates nothing.
-    mutating func runStep(_ step: Int) throws(CommunicatorError) {
+    func runStep(_ step: Int, epoch: Int = 0) throws {
         let start = step * batchSize
         let batchRows = min(batchSize, x.rows - start)
         let mine = Shards.range(count: batchRows, rank: world.rank, size: world.size)
@@ -98,7 +103,12 @@ struct Trainer {
         // Keras logs the batch loss with the penalty of the weights it was computed with.
         let penalty = model.regularizationPenalty()
         let rows = Double(store.gradients[tail + 1 + stepStates.count])
-        lossState += MeanState(total: Double(store.gradients[tail]) + penalty * rows, count: rows)
+        let batchLoss = Double(store.gradients[tail]) + penalty * rows
+        // Every rank sees the same reduced loss, so every rank stops at the same step.
+        if model.failOnNonFiniteLoss, !batchLoss.isFinite {
+            throw ModelError.nonFiniteLoss(epoch: epoch + 1, step: step + 1)
+        }
+        lossState += MeanState(total: batchLoss, count: rows)
         for index in metricStates.indices {
             metricStates[index] += Double(store.gradients[tail + 1 + index])
         }
@@ -107,7 +117,7 @@ struct Trainer {
     }
 
     /// This step's metric sums on this rank, written into the statistics tail from `offset`.
-    private mutating func measureMetrics(into offset: Int) {
+    private func measureMetrics(into offset: Int) {
         guard !metrics.isEmpty else { return }
         let targets = model.targets!.tensor, output = model.outputTensor
         stepStates.withUnsafeMutableBufferPointer { state in
@@ -121,6 +131,22 @@ struct Trainer {
         for index in stepStates.indices {
             model.store.gradients[offset + index] = Float(stepStates[index])
         }
+    }
+
+    /// The epoch's order and running sums, for a checkpoint.
+    var progressState: (order: [Int], loss: [Double], metrics: [Double]) {
+        (order, [lossState.total, lossState.count], metricStates)
+    }
+
+    /// Restores `progressState` from a checkpoint of the same run.
+    func restore(order: [Int], loss: [Double], metrics: [Double]) throws(ModelError) {
+        guard order.count == self.order.count, loss.count == 2, metrics.count == metricStates.count
+        else {
+            throw .invalidData("The checkpoint's training state does not fit this data and model.")
+        }
+        self.order = order
+        lossState = MeanState(total: loss[0], count: loss[1])
+        metricStates = metrics
     }
 
     /// The running means so far this epoch, under Keras's keys in sorted order.

@@ -25,6 +25,11 @@ public final class Adam: BaseOptimizer, Optimizer {
     public var beta2: Float { moments.beta2 }
     public var epsilon: Float { moments.epsilon }
     override var stateValuesPerWeight: Int { moments.amsgrad ? 3 : 2 }
+    override var variables: [[Float]] {
+        get { moments.variables }
+        set { moments.variables = newValue }
+    }
+
     override func resetState(parameterCount: Int) { moments.reset(parameterCount) }
     override func step(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
@@ -51,6 +56,11 @@ public final class AdamW: BaseOptimizer, Optimizer {
     }
 
     override var stateValuesPerWeight: Int { moments.amsgrad ? 3 : 2 }
+    override var variables: [[Float]] {
+        get { moments.variables }
+        set { moments.variables = newValue }
+    }
+
     override func resetState(parameterCount: Int) { moments.reset(parameterCount) }
     override func step(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
@@ -67,6 +77,11 @@ final class AdamMoments {
 
     init(beta1: Float, beta2: Float, epsilon: Float, amsgrad: Bool) {
         (self.beta1, self.beta2, self.epsilon, self.amsgrad) = (beta1, beta2, epsilon, amsgrad)
+    }
+
+    var variables: [[Float]] {
+        get { [m, v, vMax] }
+        set { (m, v, vMax) = (newValue[0], newValue[1], newValue[2]) }
     }
 
     func reset(_ count: Int) {

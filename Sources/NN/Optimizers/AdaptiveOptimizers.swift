@@ -18,6 +18,11 @@ public final class Adagrad: BaseOptimizer, Optimizer {
     }
 
     override var stateValuesPerWeight: Int { 1 }
+    override var variables: [[Float]] {
+        get { [accumulator] }
+        set { accumulator = newValue[0] }
+    }
+
     override func resetState(parameterCount: Int) {
         accumulator = [Float](repeating: initialAccumulatorValue, count: parameterCount)
     }
@@ -55,6 +60,11 @@ public final class Adadelta: BaseOptimizer, Optimizer {
     }
 
     override var stateValuesPerWeight: Int { 2 }
+    override var variables: [[Float]] {
+        get { [gradientSquares, deltaSquares] }
+        set { (gradientSquares, deltaSquares) = (newValue[0], newValue[1]) }
+    }
+
     override func resetState(parameterCount: Int) {
         gradientSquares = [Float](repeating: 0, count: parameterCount)
         deltaSquares = [Float](repeating: 0, count: parameterCount)
@@ -95,6 +105,11 @@ public final class Adamax: BaseOptimizer, Optimizer {
     }
 
     override var stateValuesPerWeight: Int { 2 }
+    override var variables: [[Float]] {
+        get { [m, u] }
+        set { (m, u) = (newValue[0], newValue[1]) }
+    }
+
     override func resetState(parameterCount: Int) {
         m = [Float](repeating: 0, count: parameterCount)
         u = [Float](repeating: 0, count: parameterCount)
@@ -136,6 +151,16 @@ public final class Nadam: BaseOptimizer, Optimizer {
 
     override var stateValuesPerWeight: Int { 2 }
     override var extraStateValues: Int { 1 }
+    override var variables: [[Float]] {
+        get { [m, v] }
+        set { (m, v) = (newValue[0], newValue[1]) }
+    }
+
+    override var scalars: [Float] {
+        get { [momentumProduct] }
+        set { momentumProduct = newValue[0] }
+    }
+
     override func resetState(parameterCount: Int) {
         m = [Float](repeating: 0, count: parameterCount)
         v = [Float](repeating: 0, count: parameterCount)

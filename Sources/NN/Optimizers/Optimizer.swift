@@ -21,6 +21,21 @@ public protocol Optimizer: AnyObject {
     /// Applies one update to `parameters` from the first `parameters.count` `gradients`
     /// (which clipping may change in place).
     func update(parameters: inout [Float], gradients: inout [Float])
+    /// Everything needed to continue exactly where this optimizer is: for checkpoints.
+    func exportState() -> OptimizerState
+    /// Restores a state from `exportState()` of the same kind of optimizer and model.
+    func importState(_ state: OptimizerState) throws(ModelError)
+}
+
+/// An optimizer's iteration count, learning rate and slot variables, for checkpoints.
+public struct OptimizerState: Codable, Sendable, Equatable {
+    public var name: String
+    public var iterations: Int
+    public var learningRate: Float
+    /// Per-weight state arrays in the optimizer's order (moments, velocities, …).
+    public var variables: [[Float]]
+    /// Other state values (Nadam's momentum product).
+    public var scalars: [Float]
 }
 
 /// What every Keras optimizer shares: the learning rate or its schedule, the iteration count,
@@ -36,7 +51,7 @@ public class BaseOptimizer {
     public var weightDecay: Float?
     /// A learning-rate schedule, read at the current iteration before each update.
     public var schedule: (any LearningRateSchedule)?
-    public private(set) var iterations = 0
+    public internal(set) var iterations = 0
     private var constantRate: Float
     var slots: [Slot] = []
 
@@ -70,6 +85,43 @@ public class BaseOptimizer {
 
     /// Zeroes the optimizer's own state for `parameterCount` weights.
     func resetState(parameterCount: Int) {}
+
+    /// The optimizer's per-weight state arrays, in a fixed order.
+    var variables: [[Float]] {
+        get { [] }
+        set {}
+    }
+
+    /// The optimizer's other state values.
+    var scalars: [Float] {
+        get { [] }
+        set {}
+    }
+
+    /// The optimizer's Keras name (each subclass's `name`).
+    var stateName: String { String(describing: type(of: self)).lowercased() }
+
+    public func exportState() -> OptimizerState {
+        OptimizerState(
+            name: stateName, iterations: iterations, learningRate: constantRate,
+            variables: variables, scalars: scalars)
+    }
+
+    public func importState(_ state: OptimizerState) throws(ModelError) {
+        let current = variables
+        guard state.name == stateName, state.variables.count == current.count,
+            zip(state.variables, current).allSatisfy({ $0.count == $1.count }),
+            state.scalars.count == scalars.count
+        else {
+            throw .weightsMismatch(
+                "The saved optimizer state (\(state.name), \(state.variables.map(\.count)) values) "
+                    + "does not fit this \(stateName) optimizer (\(current.map(\.count)) values).")
+        }
+        iterations = state.iterations
+        constantRate = state.learningRate
+        variables = state.variables
+        scalars = state.scalars
+    }
 
     /// The update rule over `count` weights at learning rate `lr`, `t` the update number from 1.
     func step(

@@ -28,6 +28,11 @@ public final class RMSprop: BaseOptimizer, Optimizer {
 
     override var stateValuesPerWeight: Int { 1 + (momentum != 0 ? 1 : 0) + (centered ? 1 : 0) }
 
+    override var variables: [[Float]] {
+        get { [squares, velocity, meanGradient] }
+        set { (squares, velocity, meanGradient) = (newValue[0], newValue[1], newValue[2]) }
+    }
+
     override func resetState(parameterCount: Int) {
         squares = [Float](repeating: 0, count: parameterCount)
         velocity = momentum != 0 ? [Float](repeating: 0, count: parameterCount) : []

@@ -20,6 +20,11 @@ public final class SGD: BaseOptimizer, Optimizer {
 
     override var stateValuesPerWeight: Int { momentum != 0 ? 1 : 0 }
 
+    override var variables: [[Float]] {
+        get { [velocity] }
+        set { velocity = newValue[0] }
+    }
+
     override func resetState(parameterCount: Int) {
         velocity = momentum != 0 ? [Float](repeating: 0, count: parameterCount) : []
     }
