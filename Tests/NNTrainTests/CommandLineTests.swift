@@ -24,6 +24,11 @@ import Testing
             ("words.csv", "1,2,3\n4,abc,6\n"),
             ("empty.csv", ""),
             ("nan.csv", "1,2,3\n4,nan,6\n7,8,9\n"),
+            ("inf.csv", "1,2,3\n4,5,6\ninf,8,9\n"),
+            ("huge.csv", "1,2,1e39\n4,5,6\n7,8,9\n"),
+            ("header.csv", "a,b,c\n"),
+            ("y_fraction.csv", "0\n0.5\n1\n"),
+            ("x.txt2", "1\n"),
             ("bad.npy", "not numpy at all"),
         ]
         for (name, text) in files {
@@ -103,12 +108,79 @@ import Testing
         Case(
             name: "NaN in data", arguments: ["--x", path("nan.csv"), "--y", path("y.csv")],
             status: 1,
-            message: "error: x contains nan at sample 1, feature 1; training data must be finite."),
+            message:
+                "error: \(path("nan.csv")): line 2, column 2: 'nan' is not a finite number (NaN, infinity, or beyond float32's range)"
+        ),
+        Case(
+            name: "infinity in data", arguments: ["--x", path("inf.csv"), "--y", path("y.csv")],
+            status: 1,
+            message:
+                "error: \(path("inf.csv")): line 3, column 1: 'inf' is not a finite number (NaN, infinity, or beyond float32's range)"
+        ),
+        Case(
+            name: "value beyond float32",
+            arguments: ["--x", path("huge.csv"), "--y", path("y.csv")], status: 1,
+            message:
+                "error: \(path("huge.csv")): line 1, column 3: '1e39' is not a finite number (NaN, infinity, or beyond float32's range)"
+        ),
+        Case(
+            name: "header only", arguments: ["--x", path("header.csv"), "--y", path("y.csv")],
+            status: 1,
+            message: "error: \(path("header.csv")): no data rows"),
+        Case(
+            name: "fractional labels",
+            arguments: ["--x", path("x.csv"), "--y", path("y_fraction.csv")], status: 1,
+            message:
+                "error: Received a label value of 0.5 (sample 1) which is outside the valid range of [0, 2) for an output of 2 units."
+        ),
+        Case(
+            name: "directory as data", arguments: ["--x", folder.path, "--y", path("y.csv")],
+            status: 1,
+            message: "error: \(folder.path): unsupported file type; use .npy or .csv"),
+        Case(
+            name: "unsupported extension",
+            arguments: ["--x", path("x.txt2"), "--y", path("y.csv")], status: 1,
+            message: "error: \(path("x.txt2")): unsupported file type; use .npy or .csv"),
+        Case(
+            name: "test-y without test-x", arguments: ["--test-y", "y.csv"], status: 64,
+            message: "error: --test-y needs --test-x."),
+        Case(
+            name: "validation split 1.5", arguments: ["--validation-split", "1.5"], status: 64,
+            message:
+                "error: Invalid value for argument `validation_split`. Expected a number in [0, 1). Received: validation_split=1.5"
+        ),
+        Case(
+            name: "verbose 5", arguments: ["--verbose", "5"], status: 64,
+            message:
+                "error: Invalid value for argument `verbose`. Expected 0, 1 or 2. Received: verbose=5"
+        ),
+        Case(
+            name: "unknown metric", arguments: ["--metrics", "accuracy,precison"], status: 64,
+            message: "error: Unknown metric 'precison'. Did you mean 'precision'?"),
+        Case(
+            name: "resume without checkpoint folder", arguments: ["--resume"], status: 64,
+            message: "error: --resume needs --checkpoint-dir."),
+        Case(
+            name: "checkpoint every 0", arguments: ["--checkpoint-every", "0"], status: 64,
+            message:
+                "error: Invalid value for argument `checkpoint_every`. Expected a positive integer. Received: checkpoint_every=0"
+        ),
+        Case(
+            name: "negative learning rate", arguments: ["--learning-rate=-0.1"], status: 64,
+            message:
+                "error: Invalid value for argument `learning_rate`. Expected a positive number. Received: learning_rate=-0.1"
+        ),
+        Case(
+            name: "bad regularizer", arguments: ["--layers", "4:relu:l3=0.1,2:softmax"], status: 64,
+            message:
+                "error: Invalid value for argument `layers`. Expected regularizers written l1=F or l2=F with F ≥ 0, such as 32:relu:l2=0.01. Received: layers=4:relu:l3=0.1"
+        ),
     ]
 
     @Test(arguments: cases)
     func badInputGivesOneErrorLine(_ c: Case) throws {
-        let result = try Runner.single(c.arguments)
+        let result = try Runner.single(
+            c.arguments + ["--predictions-out", Self.path("never-written.csv")])
         #expect(result.status == c.status)
         let errors = result.stderr.split(separator: "\n").filter {
             $0.hasPrefix("error") || $0.hasPrefix("Error")
@@ -116,6 +188,8 @@ import Testing
         #expect(errors == [Substring(c.message)], "\(result.stderr)")
         #expect(!result.stderr.contains("Fatal error"))
         #expect(result.stdout.isEmpty || c.status == 1)
+        // Nothing is written when a run fails.
+        #expect(!FileManager.default.fileExists(atPath: Self.path("never-written.csv")))
     }
 
     @Test func helpListsEveryFlagWithItsKerasName() throws {

@@ -50,6 +50,13 @@ public enum CSVFile {
                             "line \(lineNumber), column \(column + 1): '\(cells[column])' is not a number"
                     )
                 }
+                guard number.isFinite else {
+                    throw .file(
+                        path: path,
+                        problem:
+                            "line \(lineNumber), column \(column + 1): '\(cells[column])' is not a "
+                            + "finite number (NaN, infinity, or beyond float32's range)")
+                }
                 scalars.append(number)
             }
             rows += 1

@@ -68,6 +68,12 @@ public enum NumpyFile {
         let scalars = bytes.withUnsafeBytes { raw in
             (0..<count).map { element.load(raw, at: start + $0 * element.size) }
         }
+        let width = shape.count == 2 ? max(shape[1], 1) : 1
+        if let index = scalars.firstIndex(where: { !$0.isFinite }) {
+            throw fail(
+                "row \(index / width + 1), column \(index % width + 1) is \(scalars[index]); data must be "
+                    + "finite")
+        }
         return Tensor(shape: shape, scalars: scalars)
     }
 

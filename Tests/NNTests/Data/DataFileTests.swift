@@ -71,6 +71,20 @@ import Testing
             "shape (3,) needs 12 bytes of data, the file has 4"
         ),
         (
+            "NaN in the data",
+            npy(
+                descr: "<f4", shape: "(2, 2)",
+                data: littleEndian([
+                    Float(1).bitPattern, Float(2).bitPattern, Float.nan.bitPattern,
+                    Float(4).bitPattern,
+                ])),
+            "row 2, column 1 is nan; data must be finite"
+        ),
+        (
+            "wrong magic", Data("\u{93}NUMPX\u{1}\u{0}\u{10}\u{0}{}".utf8),
+            "not a NumPy .npy file (the magic string \\x93NUMPY is missing)"
+        ),
+        (
             "three axes", npy(descr: "<f4", shape: "(1, 1, 1)", data: [0, 0, 0, 0]),
             "expected a 1-D or 2-D array. Received: shape (1, 1, 1)"
         ),
