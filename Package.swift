@@ -6,15 +6,20 @@ let package = Package(
     products: [
         .library(name: "NN", targets: ["NN"]),
         .library(name: "NNMPI", targets: ["NNMPI"]),
+        .library(name: "NNSaving", targets: ["NNSaving"]),
         .executable(name: "nntrain", targets: ["nntrain"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         // Public API.
         .target(name: "NN", dependencies: ["NNCore"]),
         .target(name: "NNMPI", dependencies: ["NNCore", "CMPI"]),
+        .target(
+            name: "NNSaving",
+            dependencies: ["NN", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .executableTarget(
             name: "nntrain",
             dependencies: [
@@ -28,6 +33,7 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
         // Examples: one per example in the Keras notes (`swift run layers-example`, …).
         .executableTarget(name: "layers-example", dependencies: ["NN"], path: "examples/layers"),

@@ -75,6 +75,9 @@ struct Job {
         if world.isRoot, let path = options.historyOut {
             try HistoryFile.write(history, to: path)
         }
+        if world.isRoot, let path = options.plot {
+            try HistoryPlot.write(history, to: path)
+        }
         if world.isRoot, let path = options.weightsOut {
             let flat = model.getWeights().flatMap { $0.values }
             try DataFiles.write(Tensor(flat), to: path)

@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import NN
 
@@ -107,6 +108,12 @@ struct Options: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
+            "Draw the loss and metric curves per epoch (training solid, validation dashed) into this .svg chart.",
+            valueName: "path"))
+    var plot: String?
+
+    @Option(
+        help: ArgumentHelp(
             "Save weights, optimizer state, position and History to DIR/checkpoint.nntrain at every epoch end (atomically). Keras: BackupAndRestore(backup_dir=…).",
             valueName: "dir"))
     var checkpointDir: String?
@@ -195,6 +202,10 @@ struct Options: ParsableArguments {
             )
         }
         if let problem = checkNames() { throw ValidationError(problem.description) }
+        if let plot, (plot as NSString).pathExtension.lowercased() != "svg" {
+            throw ValidationError(
+                "--plot writes an SVG chart: give a path ending in .svg. Received: \(plot)")
+        }
         if resume, checkpointDir == nil {
             throw ValidationError("--resume needs --checkpoint-dir.")
         }
@@ -203,9 +214,11 @@ struct Options: ParsableArguments {
                 "Invalid value for argument `checkpoint_every`. Expected a positive integer. Received: checkpoint_every=\(checkpointEvery)"
             )
         }
-        for path in [predictionsOut, historyOut, csvLog, weightsOut, checkpointDir].compactMap({
-            $0
-        }) where path.isEmpty {
+        for path in [predictionsOut, historyOut, csvLog, weightsOut, checkpointDir, plot]
+            .compactMap({
+                $0
+            }) where path.isEmpty
+        {
             throw ValidationError("Output paths must not be empty.")
         }
     }

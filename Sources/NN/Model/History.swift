@@ -8,7 +8,7 @@ public final class History {
     /// The epoch indices that ran, from 0.
     public internal(set) var epoch: [Int] = []
 
-    init() {}
+    public init() {}
 
     func restore(history: [String: [Double]], epochs: [Int]) {
         self.history = history
