@@ -23,7 +23,7 @@ let package = Package(
         .executableTarget(
             name: "nntrain",
             dependencies: [
-                "NN", "NNMPI",
+                "NN", "NNMPI", "NNSaving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -54,6 +54,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "NNSavingTests", dependencies: ["NNSaving", "TestSupport"]),
         .testTarget(name: "NNTrainTests", dependencies: ["nntrain", "TestSupport"]),
     ]
 )

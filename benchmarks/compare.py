@@ -4,6 +4,7 @@ nntrain-bench (benchmarks/Bench/main.swift).
 
     python3 benchmarks/compare.py [w1|w2|all] [--epochs-w1 N] [--epochs-w2 N]
                                   [--frameworks keras-jax,keras-tensorflow,torch] [--threads N]
+                                  [--show-epochs]
 
 Each (workload, framework) pair runs in its own Python process: Keras reads KERAS_BACKEND once,
 at import, so every backend needs a fresh interpreter, and a fresh process also keeps one
@@ -214,7 +215,7 @@ def missing_modules(framework):
     return [m for m in needed if importlib.util.find_spec(m) is None]
 
 
-def run_one(framework, workload, epochs, threads, timeout):
+def run_one(framework, workload, epochs, threads, timeout, show_epochs=False):
     label = f"{workload} {framework}"
     missing = missing_modules(framework)
     if missing:
@@ -255,6 +256,8 @@ def run_one(framework, workload, epochs, threads, timeout):
     print(f"    ({versions}; {result['detail']}; epochs={len(durations)} "
           f"total {result['total']:.2f} s; last epoch loss {result['loss']:.4f} "
           f"accuracy {result['accuracy']:.4f})", flush=True)
+    if show_epochs:
+        print("    epoch seconds: " + " ".join(f"{d:.4f}" for d in durations), flush=True)
 
 
 def main(argv):
@@ -277,6 +280,7 @@ def main(argv):
     parser.add_argument("--threads", type=int, default=2,
                         help="OMP/MKL threads, torch.set_num_threads, TF intra/inter-op threads")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per run")
+    parser.add_argument("--show-epochs", action="store_true", help="also print every epoch's time")
     args = parser.parse_args(argv)
     frameworks = [f.strip() for f in args.frameworks.split(",") if f.strip()]
     unknown = [f for f in frameworks if f not in FRAMEWORKS]
@@ -292,7 +296,7 @@ def main(argv):
         runs.append(("W2", args.epochs_w2))
     for workload, epochs in runs:
         for framework in frameworks:
-            run_one(framework, workload, epochs, args.threads, args.timeout)
+            run_one(framework, workload, epochs, args.threads, args.timeout, args.show_epochs)
     return 0
 
 

@@ -1,5 +1,6 @@
 import Foundation
 import NN
+import NNSaving
 
 /// One run of the trainer: the data, the compiled model and what to report.
 struct Job {
@@ -34,29 +35,8 @@ struct Job {
         batchSize = options.batchSize ?? (options.isExample ? 10 : 32)
         epochs = options.epochs ?? (options.isExample ? 20 : 1)
 
-        let specs = try LayerSpec.parse(options.layers ?? LayerSpec.notesModel)
-        var layers: [any Layer] = []
-        for (index, spec) in specs.enumerated() {
-            layers.append(
-                Dense(
-                    spec.units, inputShape: index == 0 ? [x.rowWidth] : nil,
-                    activation: spec.activation, kernelRegularizer: spec.regularizer))
-        }
-        model = Sequential(layers)
-        model.seed = options.seed
-        let optimizer = try Optimizers.named(options.optimizer)
-        if let sgd = optimizer as? SGD {
-            let configured = SGD(
-                learningRate: options.learningRate ?? sgd.learningRate, momentum: options.momentum,
-                nesterov: options.nesterov)
-            try model.compile(
-                optimizer: configured, loss: options.loss, metrics: options.metricNames)
-        } else {
-            optimizer.learningRate =
-                options.learningRate ?? (options.isExample ? 1e-4 : optimizer.learningRate)
-            try model.compile(
-                optimizer: optimizer, loss: options.loss, metrics: options.metricNames)
-        }
+        model = try Self.makeModel(options: options, features: x.rowWidth)
+        if let path = options.initialWeights { try model.loadWeights(path) }
         try model.validate(x: x, y: y)
         if let test {
             try model.validate(x: test.x, y: test.y)
@@ -64,6 +44,56 @@ struct Job {
         // A NaN or infinite loss ends the run at that step, before a checkpoint could keep it.
         model.failOnNonFiniteLoss = true
         FaultInjection.install(on: model, rank: world.rank)
+    }
+
+    /// The model from `--model` or `--layers`, compiled from the flags (over the file's own
+    /// compile settings, which stay when no compile flag is given).
+    static func makeModel(options: Options, features: Int) throws -> Sequential {
+        let model: Sequential
+        if let path = options.model {
+            model = try Sequential.load(path)
+            if !model.isBuilt { try model.build(inputShape: [features]) }
+        } else {
+            var layers: [any Layer] = []
+            for (index, spec) in try LayerSpec.parse(options.layers ?? LayerSpec.notesModel)
+                .enumerated()
+            {
+                layers.append(
+                    Dense(
+                        spec.units, inputShape: index == 0 ? [features] : nil,
+                        activation: spec.activation, kernelRegularizer: spec.regularizer))
+            }
+            model = Sequential(layers)
+            model.seed = options.seed
+        }
+        let overridesCompile =
+            options.loss != nil || options.optimizer != nil || options.metrics != nil
+            || options.momentum != 0 || options.nesterov
+        if !model.isCompiled || overridesCompile {
+            let optimizer: any Optimizer
+            if let name = options.optimizer ?? (model.isCompiled ? nil : "adam") {
+                optimizer = try Optimizers.named(name)
+            } else {
+                optimizer = model.optimizer
+            }
+            let configured: any Optimizer
+            if let sgd = optimizer as? SGD, options.momentum != 0 || options.nesterov {
+                configured = SGD(
+                    learningRate: sgd.learningRate, momentum: options.momentum,
+                    nesterov: options.nesterov)
+            } else {
+                configured = optimizer
+            }
+            let loss =
+                try options.loss.map { try Losses.named($0) } ?? model.loss
+                ?? SparseCategoricalCrossentropy()
+            let metrics =
+                options.metrics == nil && model.isCompiled ? model.metricNames : options.metricNames
+            if options.learningRate == nil, options.isExample { configured.learningRate = 1e-4 }
+            try model.compile(optimizer: configured, loss: loss, metrics: metrics)
+        }
+        if let rate = options.learningRate { model.optimizer.learningRate = rate }
+        return model
     }
 
     /// Trains, then evaluates, predicts and writes outputs (rank 0 prints and writes).
@@ -78,6 +108,8 @@ struct Job {
         if world.isRoot, let path = options.plot {
             try HistoryPlot.write(history, to: path)
         }
+        if world.isRoot, let path = options.save { try model.save(path) }
+        if world.isRoot, let path = options.saveWeights { try model.saveWeights(path) }
         if world.isRoot, let path = options.weightsOut {
             let flat = model.getWeights().flatMap { $0.values }
             try DataFiles.write(Tensor(flat), to: path)

@@ -21,6 +21,7 @@ struct NNTrain: ParsableCommand {
             global batch and rank 0 prints the single-process log.
 
             Examples:
+              nntrain predict --model m.keras --x new.npy --predictions-out p.csv
               nntrain
               nntrain --x x.npy --y labels.npy --layers 64:relu,10:softmax --epochs 5
               launch/nntrain-mpi -n 4 --x x.csv --y y.csv --batch-size 64
@@ -30,20 +31,36 @@ struct NNTrain: ParsableCommand {
 
     /// Parses flags (only rank 0 prints usage errors), then trains.
     static func main() {
-        let command: NNTrain
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "predict" {
+            let command = parseOrExit(Predict.self, Array(arguments.dropFirst()))
+            do {
+                try command.run()
+                Foundation.exit(0)
+            } catch {
+                printError("\(error)")
+                Foundation.exit(1)
+            }
+        }
+        parseOrExit(NNTrain.self, arguments).train()
+    }
+
+    /// Parses flags; on a mistake prints one `error:` line (rank 0 only) and exits 64.
+    static func parseOrExit<Command: ParsableCommand>(_ type: Command.Type, _ arguments: [String])
+        -> Command
+    {
         do {
-            command = try parse()
+            return try Command.parse(arguments)
         } catch {
-            let code = exitCode(for: error)
-            // --help and --version are not errors: let the parser print them.
-            if code == .success { exit(withError: error) }
+            let code = Command.exitCode(for: error)
+            // --help is not an error: let the parser print it.
+            if code == .success { Command.exit(withError: error) }
             if Launch.rankFromEnvironment == 0 {
-                printError(message(for: error))
+                printError(Command.message(for: error))
                 FileHandle.standardError.write(Data("See 'nntrain --help' for the flags.\n".utf8))
             }
             Foundation.exit(code.rawValue)
         }
-        command.train()
     }
 
     func train() -> Never {

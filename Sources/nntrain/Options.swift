@@ -18,21 +18,45 @@ struct Options: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
+            "A model defined (and compiled) in Keras: a .keras file (with its weights and optimizer state) or a model.to_json() .json config. Flags such as --loss and --optimizer override its compile settings. Keras: keras.saving.load_model(path).",
+            valueName: "path"))
+    var model: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Start from these weights (a .weights.h5 or .keras file). Keras: model.load_weights(path).",
+            valueName: "path"))
+    var initialWeights: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "After training, save the model (config, compile settings, weights, optimizer state) as a Keras .keras file. Keras: model.save(path).",
+            valueName: "path"))
+    var save: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "After training, save the weights as Keras's .weights.h5. Keras: model.save_weights(path).",
+            valueName: "path"))
+    var saveWeights: String?
+
+    @Option(
+        help: ArgumentHelp(
             "Dense layers as units:activation[:l1=F][:l2=F], comma-separated; the input size comes from the data. Keras: Dense(units, activation=…, kernel_regularizer=l2(F)). Activations: \(ActivationFunction.names.joined(separator: ", ")). Default: 16:relu,32:relu:l2=0.01,2:sigmoid (the notes' model).",
             valueName: "spec"))
     var layers: String?
 
     @Option(
         help: ArgumentHelp(
-            "Loss name. Keras: compile(loss=…). One of: \(Losses.names.joined(separator: ", ")) (aliases such as mse accepted). Default: sparse_categorical_crossentropy.",
+            "Loss name. Keras: compile(loss=…). One of: \(Losses.names.joined(separator: ", ")) (aliases such as mse accepted). Default: the --model file's, else sparse_categorical_crossentropy.",
             valueName: "name"))
-    var loss: String = "sparse_categorical_crossentropy"
+    var loss: String?
 
     @Option(
         help: ArgumentHelp(
-            "Optimizer name. Keras: compile(optimizer=…). One of: \(Optimizers.names.joined(separator: ", ")). Default: adam.",
+            "Optimizer name. Keras: compile(optimizer=…). One of: \(Optimizers.names.joined(separator: ", ")). Default: the --model file's, else adam.",
             valueName: "name"))
-    var optimizer: String = "adam"
+    var optimizer: String?
 
     @Option(
         help: ArgumentHelp(
@@ -49,9 +73,9 @@ struct Options: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Metrics, comma-separated; empty for none. Keras: compile(metrics=[…]). One of: \(Metrics.names.joined(separator: ", ")). Default: accuracy.",
+            "Metrics, comma-separated; empty for none. Keras: compile(metrics=[…]). One of: \(Metrics.names.joined(separator: ", ")). Default: the --model file's, else accuracy.",
             valueName: "names"))
-    var metrics: String = "accuracy"
+    var metrics: String?
 
     @Option(
         help: ArgumentHelp(
@@ -206,6 +230,21 @@ struct Options: ParsableArguments {
             throw ValidationError(
                 "--plot writes an SVG chart: give a path ending in .svg. Received: \(plot)")
         }
+        if model != nil, layers != nil {
+            throw ValidationError("--model and --layers both define the model: give one.")
+        }
+        if model != nil, x == nil {
+            throw ValidationError("--model needs training data: give --x and --y.")
+        }
+        if let save, !save.hasSuffix(".keras") {
+            throw ValidationError(
+                "--save writes a Keras model file: give a path ending in .keras. Received: \(save)")
+        }
+        if let saveWeights, !saveWeights.hasSuffix(".weights.h5") {
+            throw ValidationError(
+                "--save-weights writes Keras weights: give a path ending in .weights.h5. Received: \(saveWeights)"
+            )
+        }
         if resume, checkpointDir == nil {
             throw ValidationError("--resume needs --checkpoint-dir.")
         }
@@ -214,11 +253,13 @@ struct Options: ParsableArguments {
                 "Invalid value for argument `checkpoint_every`. Expected a positive integer. Received: checkpoint_every=\(checkpointEvery)"
             )
         }
-        for path in [predictionsOut, historyOut, csvLog, weightsOut, checkpointDir, plot]
-            .compactMap({
-                $0
-            }) where path.isEmpty
-        {
+        for path in [
+            predictionsOut, historyOut, csvLog, weightsOut, checkpointDir, plot, model, save,
+            saveWeights, initialWeights,
+        ]
+        .compactMap({
+            $0
+        }) where path.isEmpty {
             throw ValidationError("Output paths must not be empty.")
         }
     }
@@ -227,8 +268,8 @@ struct Options: ParsableArguments {
     func checkNames() -> ModelError? {
         do {
             _ = try LayerSpec.parse(layers ?? LayerSpec.notesModel)
-            _ = try Losses.named(loss)
-            _ = try Optimizers.named(optimizer)
+            if let loss { _ = try Losses.named(loss) }
+            if let optimizer { _ = try Optimizers.named(optimizer) }
             for name in metricNames { try Metrics.validate(name) }
             return nil
         } catch {
@@ -237,7 +278,9 @@ struct Options: ParsableArguments {
     }
 
     var metricNames: [String] {
-        metrics.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter {
+        (metrics ?? "accuracy").split(separator: ",").map {
+            $0.trimmingCharacters(in: .whitespaces)
+        }.filter {
             !$0.isEmpty
         }
     }

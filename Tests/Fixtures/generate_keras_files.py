@@ -181,7 +181,7 @@ def main():
 
     path = os.path.join(OUT_DIR, "keras_files.json")
     with open(path, "w") as f:
-        json.dump(out, f, indent=1)
+        json.dump(out, f, separators=(",", ":"))
         f.write("\n")
 
     # Sanity check: every archive loads back and predicts the same.

@@ -101,7 +101,8 @@ public enum DataFiles {
         }
     }
 
-    static func contents(of path: String) throws(ModelError) -> Data {
+    /// The bytes of a file, or an error naming it (missing, a folder, unreadable).
+    public static func contents(of path: String) throws(ModelError) -> Data {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw .file(path: path, problem: "no such file")

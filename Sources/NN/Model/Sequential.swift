@@ -49,7 +49,7 @@ public final class Sequential {
     var trainingLoss: (any Loss)?
     /// The final activation the model applies itself when the loss reads logits.
     var logitsActivation: ActivationFunction?
-    var isCompiled = false
+    public internal(set) var isCompiled = false
     /// Whether `fit` has run since the last compile (Keras then counts optimizer state).
     var hasTrained = false
     /// Every penalised weight, gathered once at build so the step does not rebuild the list.
@@ -199,6 +199,18 @@ public final class Sequential {
     }
 
     // MARK: weights
+
+    /// Where each weight lives in the flat parameter buffer, in `getWeights()` order.
+    public var weightSlots: [Slot] { store.slots }
+
+    /// Whether the optimizer has state worth saving (it has been built for this model).
+    public var hasOptimizerState: Bool { isCompiled && isBuilt }
+
+    /// Sizes the optimizer for this model's weights (done by `compile` and `build`; for
+    /// loaders that restore its state).
+    public func prepareOptimizer() {
+        if isBuilt { optimizer.build(slots: store.slots) }
+    }
 
     /// The weights, layer by layer, each kernel `(inputs, units)` then its bias.
     /// Keras: `model.get_weights()`. Empty before the model is built.

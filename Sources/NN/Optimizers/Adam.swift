@@ -24,6 +24,7 @@ public final class Adam: BaseOptimizer, Optimizer {
     public var beta1: Float { moments.beta1 }
     public var beta2: Float { moments.beta2 }
     public var epsilon: Float { moments.epsilon }
+    public var amsgrad: Bool { moments.amsgrad }
     override var stateValuesPerWeight: Int { moments.amsgrad ? 3 : 2 }
     override var variables: [[Float]] {
         get { moments.variables }
@@ -55,6 +56,10 @@ public final class AdamW: BaseOptimizer, Optimizer {
         self.weightDecay = weightDecay
     }
 
+    public var beta1: Float { moments.beta1 }
+    public var beta2: Float { moments.beta2 }
+    public var epsilon: Float { moments.epsilon }
+    public var amsgrad: Bool { moments.amsgrad }
     override var stateValuesPerWeight: Int { moments.amsgrad ? 3 : 2 }
     override var variables: [[Float]] {
         get { moments.variables }

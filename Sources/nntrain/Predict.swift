@@ -1,0 +1,77 @@
+import ArgumentParser
+import Foundation
+import NN
+import NNMPI
+import NNSaving
+
+/// `nntrain predict`: inference alone, with a Keras model file. Runs under mpirun too (each
+/// rank predicts a block of rows; rank 0 gathers and writes them).
+struct Predict: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract:
+            "Predict with a saved model: nntrain predict --model m.keras --x new.npy --predictions-out p.csv"
+    )
+
+    @Option(
+        help: ArgumentHelp(
+            "The model: a .keras file. Keras: keras.saving.load_model(path).", valueName: "path"))
+    var model: String
+
+    @Option(
+        help: ArgumentHelp(
+            "Samples to predict, shape (samples, features): .npy or .csv.", valueName: "path"))
+    var x: String
+
+    @Option(
+        help: ArgumentHelp(
+            "Write the predictions to this .csv or .npy file (default: print them as CSV).",
+            valueName: "path"))
+    var predictionsOut: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Samples per batch. Keras: predict(batch_size=…). Default: 32.", valueName: "n"))
+    var batchSize: Int = 32
+
+    mutating func validate() throws {
+        guard batchSize > 0 else {
+            throw ValidationError(
+                "Invalid value for argument `batch_size`. Expected a positive integer. Received: batch_size=\(batchSize)"
+            )
+        }
+    }
+
+    func run() throws {
+        let world: any Communicator =
+            MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
+        var prepared: (Sequential, Tensor)?
+        var failure: String?
+        do {
+            let loaded = try Sequential.load(model)
+            let samples = try DataFiles.read(x)
+            try loaded.validate(x: samples, y: nil)
+            prepared = (loaded, samples)
+        } catch {
+            failure = "\(error)"
+        }
+        // Every rank learns whether all could load, so that all stop together.
+        let failures = try world.allgather(failure == nil ? 0 : 1)
+        if let first = failures.firstIndex(of: 1) {
+            if first == world.rank, let failure { printError(failure) }
+            Foundation.exit(1)
+        }
+        guard let (loaded, samples) = prepared else { Foundation.exit(1) }
+        let predictions = try loaded.predict(
+            x: samples, batchSize: batchSize, verbose: 0, communicator: world)
+        guard world.isRoot else { return }
+        if let path = predictionsOut {
+            try DataFiles.write(predictions, to: path)
+        } else {
+            var text = ""
+            for row in 0..<predictions.rows {
+                text += predictions.row(row).map { "\($0)" }.joined(separator: ",") + "\n"
+            }
+            FileHandle.standardOutput.write(Data(text.utf8))
+        }
+    }
+}

@@ -1,0 +1,231 @@
+import Foundation
+import NN
+import TestSupport
+import Testing
+
+@testable import NNSaving
+
+/// Keras 3's own files, written by real Keras (`Tests/Fixtures/generate_keras_files.py`), load
+/// with their weights, compile settings and optimizer state, and predict what Keras predicted;
+/// files nntrain writes have Keras's layout and load back unchanged.
+@Suite struct KerasFileTests {
+    struct File: Decodable { let files: [String: Entry] }
+    struct Variable: Decodable, Sendable {
+        let name: String
+        let shape: [Int]
+        let data: [Float]
+    }
+    struct Entry: Decodable, Sendable {
+        let predict_x: TensorFixture?
+        let predict_y: TensorFixture?
+        let weights: [TensorFixture]
+        let optimizer_variables: [Variable]?
+        let to_json: String?
+    }
+
+    static let folder = packageRoot.appendingPathComponent("Tests/NNTests/Fixtures/keras_files")
+    static let fixtures = (try? loadFixture(File.self, "keras_files/keras_files.json").files) ?? [:]
+    static func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    static func scratch(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(UUID().uuidString)-\(name)"
+        ).path
+    }
+
+    @Test(arguments: [
+        "notes_adam.keras", "activation_sgd.keras", "mse_rmsprop.keras", "uncompiled.keras",
+    ])
+    func kerasArchiveLoadsAndPredictsLikeKeras(_ name: String) throws {
+        let keras = try #require(Self.fixtures[name])
+        let model = try loadModel(Self.path(name))
+        #expect(model.getWeights().map(\.scalars) == keras.weights.map(\.data))
+        #expect(model.getWeights().map(\.shape) == keras.weights.map(\.shape))
+        if let x = keras.predict_x, let y = keras.predict_y {
+            let predictions = try model.predict(x: x.tensor, verbose: 0)
+            expectClose(predictions.scalars, y.data, "\(name) predictions")
+        }
+        guard let variables = keras.optimizer_variables, !variables.isEmpty else {
+            #expect(!model.isCompiled || name != "uncompiled.keras")
+            return
+        }
+        // Iteration, learning rate, then the slots in Keras's order: compare them flattened.
+        #expect(model.optimizer.iterations == Int(variables[0].data[0]))
+        #expect(model.optimizer.learningRate == variables[1].data[0])
+        let ours = try Self.kerasOrderedSlots(model)
+        #expect(ours == variables.dropFirst(2).map(\.data))
+    }
+
+    /// Our optimizer state cut into Keras's per-variable slot arrays, in Keras's order.
+    static func kerasOrderedSlots(_ model: Sequential) throws -> [[Float]] {
+        let state = model.optimizer.exportState()
+        var result: [[Float]] = []
+        for group in KerasOptimizers.layout(model.optimizer, state) {
+            for slot in model.weightSlots {
+                for array in group { result.append(Array(state.variables[array][slot.range])) }
+            }
+        }
+        return result
+    }
+
+    @Test func compileSettingsComeFromTheArchive() throws {
+        let notes = try loadModel(Self.path("notes_adam.keras"))
+        #expect(notes.optimizer is Adam && notes.loss?.name == "sparse_categorical_crossentropy")
+        #expect(notes.metricNames == ["accuracy"])
+        #expect((notes.layers[1] as? Dense)?.kernelRegularizer == .l2(0.01))
+        let sgd = try loadModel(Self.path("activation_sgd.keras"))
+        let optimizer = try #require(sgd.optimizer as? SGD)
+        #expect(optimizer.momentum == 0.9 && optimizer.nesterov)
+        #expect(sgd.layers.map(\.className) == ["Dense", "Activation", "Dense", "Activation"])
+        #expect(try loadModel(Self.path("uncompiled.keras")).isCompiled == false)
+    }
+
+    @Test func standaloneWeightsFileLoads() throws {
+        let keras = try #require(Self.fixtures["notes.weights.h5"])
+        let model = try loadModel(Self.path("notes_adam.keras"))
+        try model.setWeights(
+            model.getWeights().map {
+                Tensor(shape: $0.shape, scalars: Array(repeating: 0, count: $0.count))
+            })
+        try model.loadWeights(Self.path("notes.weights.h5"))
+        #expect(model.getWeights().map(\.scalars) == keras.weights.map(\.data))
+    }
+
+    @Test func kerasToJSONTextBuildsTheModel() throws {
+        let keras = try #require(Self.fixtures["notes_adam.keras"]?.to_json)
+        let model = try Sequential.fromJSON(keras)
+        #expect(model.layers.count == 3 && model.inputShape == [1] && model.isCompiled)
+        #expect(model.parameterCount == 642)
+    }
+
+    /// Save, load: the same weights, optimizer state, compile settings and predictions.
+    @Test func nntrainArchiveRoundTrips() throws {
+        let model = Sequential([
+            Dense(
+                8, inputShape: [3], activation: "relu", kernelRegularizer: .l1L2(l1: 0.01, l2: 0.02)
+            ),
+            Activation("tanh"), Dense(2, activation: "softmax", useBias: false),
+        ])
+        try model.compile(
+            optimizer: Adam(learningRate: 0.01, amsgrad: true), loss: "categorical_crossentropy",
+            metrics: ["accuracy", "auc"])
+        let x = Tensor(shape: [12, 3], scalars: (0..<36).map { Float($0 % 7) / 7 })
+        let y = Tensor(shape: [12, 2], scalars: (0..<24).map { Float(($0 / 2 + $0) % 2) })
+        try model.fit(x: x, y: y, batchSize: 4, epochs: 2, verbose: 0)
+        let path = Self.scratch("m.keras")
+        try model.save(path)
+        let loaded = try loadModel(path)
+        #expect(loaded.getWeights() == model.getWeights())
+        #expect(loaded.optimizer.exportState() == model.optimizer.exportState())
+        #expect(
+            loaded.metricNames == ["accuracy", "auc"]
+                && loaded.loss?.name == "categorical_crossentropy")
+        #expect(try loaded.predict(x: x, verbose: 0) == model.predict(x: x, verbose: 0))
+        // Training continues identically from the restored state.
+        try model.fit(x: x, y: y, batchSize: 4, epochs: 1, shuffle: false, verbose: 0)
+        try loaded.fit(x: x, y: y, batchSize: 4, epochs: 1, shuffle: false, verbose: 0)
+        #expect(loaded.getWeights() == model.getWeights())
+        #expect(try Sequential.fromJSON(model.toJSON()).parameterCount == model.parameterCount)
+    }
+
+    /// The layout Keras reads: groups named by class, datasets with Keras's shapes and types.
+    @Test func writtenWeightsHaveKerasLayout() throws {
+        let model = try loadModel(Self.path("activation_sgd.keras"))
+        let path = Self.scratch("w.weights.h5")
+        try model.saveWeights(path)
+        let file = try HDF5File.open(path)
+        #expect(try file.members(of: "/") == ["layers", "optimizer", "vars"])
+        #expect(
+            try file.members(of: "layers") == ["activation", "activation_1", "dense", "dense_1"])
+        #expect(try file.members(of: "layers/activation/vars") == [])
+        #expect(try file.shape(of: "layers/dense/vars/0") == [3, 5])
+        #expect(try file.shape(of: "layers/dense_1/vars/1") == [3])
+        #expect(try file.shape(of: "optimizer/vars/0") == [])
+        #expect(try file.readInt("optimizer/vars/0") == model.optimizer.iterations)
+        #expect(try file.members(of: "optimizer/vars").count == 6)
+    }
+
+    struct Bad: Sendable, CustomTestStringConvertible {
+        let name: String
+        let make: @Sendable (String) throws -> Void
+        let problem: String
+        var testDescription: String { name }
+    }
+
+    static let badFiles: [Bad] = [
+        Bad(
+            name: "not a zip", make: { try Data("hello".utf8).write(to: URL(fileURLWithPath: $0)) },
+            problem: "not a Keras .keras file (not a readable zip archive)"),
+        Bad(
+            name: "truncated archive",
+            make: { path in
+                let data = try Data(
+                    contentsOf: URL(fileURLWithPath: KerasFileTests.path("notes_adam.keras")))
+                try data.prefix(data.count / 2).write(to: URL(fileURLWithPath: path))
+            }, problem: "not a Keras .keras file (not a readable zip archive)"),
+        Bad(
+            name: "missing weights",
+            make: { path in
+                try KerasFiles.writeArchive([("metadata.json", Data("{}".utf8))], to: path)
+            }, problem: "not a Keras .keras file (no config.json inside)"),
+        Bad(
+            name: "unsupported layer",
+            make: { path in
+                let config =
+                    #"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Conv2D", "config": {}}]}}"#
+                try KerasFiles.writeArchive(
+                    [("config.json", Data(config.utf8)), ("model.weights.h5", Data())], to: path)
+            },
+            problem:
+                "layer 1: layer class 'Conv2D' is not supported; nntrain reads InputLayer, Dense and Activation layers"
+        ),
+        Bad(
+            name: "unknown field",
+            make: { path in
+                let config =
+                    #"{"class_name": "Sequential", "config": {"layers": [{"class_name": "Dense", "config": {"units": 2, "flux": 1}}]}}"#
+                try KerasFiles.writeArchive(
+                    [("config.json", Data(config.utf8)), ("model.weights.h5", Data())], to: path)
+            },
+            problem:
+                "layer 1 'config': unknown field 'flux' (a newer Keras, or an option nntrain does not support)"
+        ),
+        Bad(
+            name: "corrupt weights",
+            make: { path in
+                let config = try String(
+                    contentsOfFile: KerasFileTests.path("notes_adam.keras") + ".config.json",
+                    encoding: .utf8)
+                try KerasFiles.writeArchive(
+                    [("config.json", Data(config.utf8)), ("model.weights.h5", Data("nope".utf8))],
+                    to: path)
+            }, problem: "not a readable HDF5 file (truncated or corrupt?)"),
+    ]
+
+    @Test(arguments: badFiles)
+    func badFileGivesOneSentence(_ bad: Bad) throws {
+        let path = Self.scratch("bad.keras")
+        try bad.make(path)
+        do {
+            _ = try loadModel(path)
+            Issue.record("\(bad.name) loaded")
+        } catch let error as ModelError {
+            let text = "\(error)"
+            #expect(text.hasSuffix(bad.problem), "\(text)")
+        }
+    }
+
+    @Test func weightsOfAnotherShapeAreNamed() throws {
+        let model = Sequential([Dense(4, inputShape: [1]), Dense(32), Dense(2)])
+        try model.build(inputShape: [1])
+        #expect(throws: ModelError.self) { try model.loadWeights(Self.path("notes.weights.h5")) }
+        do {
+            try model.loadWeights(Self.path("notes.weights.h5"))
+        } catch {
+            #expect(
+                "\(error)"
+                    == "\(Self.path("notes.weights.h5")): layers/dense/vars/0 has shape (1, 16), layer 'dense' expects (1, 4)"
+                    || "\(error)".contains("has shape (1, 16)"))
+        }
+    }
+}
