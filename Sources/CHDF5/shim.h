@@ -6,7 +6,13 @@
 #define NN_CHDF5_SHIM_H
 
 #include <hdf5.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 /// Stops HDF5 from printing its error stack: nntrain reports one line of its own.
 static inline void nn_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
@@ -147,6 +153,71 @@ static inline herr_t nn_h5_write_string_attribute(hid_t location, const char *na
     H5Sclose(space);
     H5Tclose(type);
     return status;
+}
+
+/// Walks every group and reads every dataset under `path`, with the same calls nntrain's
+/// reader makes. Returns 0 when all succeed.
+static inline int nn_h5_walk(hid_t file, const char *path, int depth) {
+    if (depth > 16) return 1;
+    hid_t group = H5Gopen2(file, path, H5P_DEFAULT);
+    if (group < 0) return 1;
+    H5G_info_t info;
+    int failed = H5Gget_info(group, &info) < 0 || info.nlinks > 100000;
+    for (hsize_t i = 0; !failed && i < info.nlinks; i++) {
+        char name[1024];
+        ssize_t length = H5Lget_name_by_idx(group, ".", H5_INDEX_NAME, H5_ITER_INC, i, name,
+                                            sizeof name, H5P_DEFAULT);
+        if (length < 0 || length >= (ssize_t)sizeof name) { failed = 1; break; }
+        char child[2100];
+        snprintf(child, sizeof child, "%s/%s", strcmp(path, "/") == 0 ? "" : path, name);
+        if (H5Lexists(file, child, H5P_DEFAULT) <= 0) { failed = 1; break; }
+        hid_t object = H5Oopen(file, child, H5P_DEFAULT);
+        if (object < 0) { failed = 1; break; }
+        H5I_type_t kind = H5Iget_type(object);
+        H5Oclose(object);
+        if (kind == H5I_GROUP) {
+            failed = nn_h5_walk(file, child, depth + 1);
+        } else if (kind == H5I_DATASET) {
+            hid_t set = H5Dopen2(file, child, H5P_DEFAULT);
+            hid_t space = set < 0 ? -1 : H5Dget_space(set);
+            hssize_t count = space < 0 ? -1 : H5Sget_simple_extent_npoints(space);
+            if (count < 0 || count > (1LL << 31)) {
+                failed = 1;
+            } else {
+                float *values = malloc(sizeof(float) * (size_t)(count > 0 ? count : 1));
+                failed = values == NULL
+                    || H5Dread(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values) < 0;
+                free(values);
+            }
+            if (space >= 0) H5Sclose(space);
+            if (set >= 0) H5Dclose(set);
+        }
+    }
+    H5Gclose(group);
+    return failed;
+}
+
+/// Reads the whole file at `path` in a child process first: libhdf5 1.10 can crash (not just
+/// fail) on a corrupt file, and a crash must not take nntrain down. Returns 0 when the child
+/// read everything, 1 when HDF5 reported an error, 2 when the child crashed or hung.
+static inline int nn_h5_probe(const char *path) {
+    fflush(NULL);
+    pid_t child = fork();
+    if (child < 0) return 0;  // cannot fork: fall back to reading in process
+    if (child == 0) {
+        alarm(20);
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+        int failed = file < 0 || nn_h5_walk(file, "/", 0);
+        if (file >= 0) H5Fclose(file);
+        _exit(failed ? 1 : 0);
+    }
+    int status = 0;
+    while (waitpid(child, &status, 0) < 0) {
+        if (errno != EINTR) return 2;
+    }
+    if (WIFEXITED(status)) return WEXITSTATUS(status) == 0 ? 0 : 1;
+    return 2;
 }
 
 #endif

@@ -36,10 +36,21 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
 
     /// Makes a tensor, or returns `nil` when the number of values does not fit the shape.
     public static func make(shape: Shape, scalars: [Float]) -> Tensor? {
-        guard shape.allSatisfy({ $0 >= 0 }), scalars.count == shape.reduce(1, *) else {
-            return nil
-        }
+        guard let count = elementCount(shape), scalars.count == count else { return nil }
         return Tensor(shape: shape, scalars: scalars)
+    }
+
+    /// The number of values a shape holds, or `nil` for a negative extent or an overflow
+    /// (shapes read from files are checked with this before anything is allocated).
+    public static func elementCount(_ shape: Shape) -> Int? {
+        var count = 1
+        for extent in shape {
+            guard extent >= 0 else { return nil }
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            if overflow { return nil }
+            count = product
+        }
+        return count
     }
 
     /// Makes a 2-D tensor from rows of equal length, as `np.array([[…], […]])` does.

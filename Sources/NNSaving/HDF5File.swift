@@ -23,9 +23,15 @@ final class HDF5File {
         return HDF5File(path: path, id: id)
     }
 
-    /// Opens an existing file for reading.
+    /// Opens an existing file for reading, after a child process has read it whole without
+    /// crashing (libhdf5 can crash on corrupt files; the probe costs a fork).
     static func open(_ path: String) throws(ModelError) -> HDF5File {
         nn_h5_quiet()
+        switch nn_h5_probe(path) {
+        case 0: break
+        case 1: throw .file(path: path, problem: "not a readable HDF5 file (truncated or corrupt?)")
+        default: throw .file(path: path, problem: "a corrupt HDF5 file (the HDF5 library crashed reading it)")
+        }
         let id = nn_h5_open(path)
         guard id >= 0 else {
             throw .file(path: path, problem: "not a readable HDF5 file (truncated or corrupt?)")
@@ -140,8 +146,14 @@ final class HDF5File {
     /// Reads a numeric dataset as float32 values, with its shape.
     func readFloats(_ datasetPath: String) throws(ModelError) -> (shape: [Int], values: [Float]) {
         let shape = try shape(of: datasetPath)
-        let count = shape.reduce(1, *)
-        guard count >= 0, count < 1 << 31 else { throw fail("dataset \(datasetPath) is too large") }
+        var count = 1
+        for extent in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            guard !overflow, product >= 0, product < 1 << 31 else {
+                throw fail("dataset \(datasetPath) is too large")
+            }
+            count = product
+        }
         var values = [Float](repeating: 0, count: max(count, 1))
         guard nn_h5_read_floats(id, datasetPath, &values) >= 0 else {
             throw fail("cannot read dataset \(datasetPath)")
@@ -151,7 +163,7 @@ final class HDF5File {
 
     /// Reads a scalar numeric dataset as an integer.
     func readInt(_ datasetPath: String) throws(ModelError) -> Int {
-        guard try shape(of: datasetPath).reduce(1, *) == 1 else {
+        guard try shape(of: datasetPath).allSatisfy({ $0 == 1 }) else {
             throw fail("dataset \(datasetPath) is not a single value")
         }
         var value: Int64 = 0

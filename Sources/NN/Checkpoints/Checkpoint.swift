@@ -77,6 +77,8 @@ struct Checkpoint {
             throw fail("corrupt checkpoint header")
         }
         offset += jsonLength
+        guard header.weightCount >= 0, header.orderCount >= 0, header.epoch >= 0, header.step >= 0
+        else { throw fail("corrupt checkpoint header") }
         let arrayCount = try readUInt64()
         var counts: [Int] = []
         for _ in 0..<min(arrayCount, 64) { counts.append(try readUInt64()) }

@@ -58,12 +58,13 @@ public enum NumpyFile {
         guard let element = ElementType(descr: type) else {
             throw fail("unsupported element type '\(type)'; use float32, float64, int32 or int64")
         }
-        let count = shape.reduce(1, *)
         let start = headerStart + headerLength
-        guard bytes.count - start == count * element.size else {
+        guard let count = Tensor.elementCount(shape), count <= (bytes.count - start) / element.size,
+            bytes.count - start == count * element.size
+        else {
             throw fail(
-                "shape \(ModelError.render(shape)) needs \(count * element.size) bytes of data, "
-                    + "the file has \(bytes.count - start)")
+                "shape \(ModelError.render(shape)) does not match the \(bytes.count - start) bytes of "
+                    + "data in the file")
         }
         let scalars = bytes.withUnsafeBytes { raw in
             (0..<count).map { element.load(raw, at: start + $0 * element.size) }

@@ -180,6 +180,9 @@ extension Sequential {
         try trainer.restore(
             order: saved.order, loss: saved.header.loss, metrics: saved.header.metricStates)
         history.restore(history: saved.header.history, epochs: saved.header.historyEpochs)
+        guard saved.header.step <= trainer.steps else {
+            throw ModelError.file(path: backup.path, problem: "corrupt checkpoint (step \(saved.header.step))")
+        }
         return (saved.header.epoch, saved.header.step)
     }
 

@@ -140,7 +140,11 @@ final class Trainer {
 
     /// Restores `progressState` from a checkpoint of the same run.
     func restore(order: [Int], loss: [Double], metrics: [Double]) throws(ModelError) {
-        guard order.count == self.order.count, loss.count == 2, metrics.count == metricStates.count
+        // The order indexes the data directly: it must be a permutation of the samples.
+        var seen = [Bool](repeating: false, count: self.order.count)
+        for index in order where index >= 0 && index < seen.count { seen[index] = true }
+        guard order.count == self.order.count, loss.count == 2, metrics.count == metricStates.count,
+            !seen.contains(false)
         else {
             throw .invalidData("The checkpoint's training state does not fit this data and model.")
         }

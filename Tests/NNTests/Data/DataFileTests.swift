@@ -68,7 +68,7 @@ import Testing
         ),
         (
             "data too short", npy(descr: "<f4", shape: "(3,)", data: [0, 0, 0, 0]),
-            "shape (3,) needs 12 bytes of data, the file has 4"
+            "shape (3,) does not match the 4 bytes of data in the file"
         ),
         (
             "NaN in the data",
