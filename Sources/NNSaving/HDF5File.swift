@@ -30,7 +30,9 @@ final class HDF5File {
         switch nn_h5_probe(path) {
         case 0: break
         case 1: throw .file(path: path, problem: "not a readable HDF5 file (truncated or corrupt?)")
-        default: throw .file(path: path, problem: "a corrupt HDF5 file (the HDF5 library crashed reading it)")
+        default:
+            throw .file(
+                path: path, problem: "a corrupt HDF5 file (the HDF5 library crashed reading it)")
         }
         let id = nn_h5_open(path)
         guard id >= 0 else {

@@ -5,7 +5,6 @@ import NNSaving
 /// One run of the trainer: the data, the compiled model and what to report.
 struct Job {
     let options: Options
-    let world: any Communicator
     let model: Sequential
     let x: Tensor
     let y: Tensor
@@ -15,9 +14,10 @@ struct Job {
 
     /// Loads the data and builds and compiles the model, checking everything a rank can check
     /// alone.
-    init(options: Options, world: any Communicator) throws {
+    /// Loads everything before MPI starts (reading a Keras file forks a probe process, which
+    /// MPI does not like once initialised); `rank` comes from the launcher's environment.
+    init(options: Options, rank: Int) throws {
         self.options = options
-        self.world = world
         if let xPath = options.x, let yPath = options.y {
             x = try DataFiles.read(xPath)
             y = try DataFiles.read(yPath)
@@ -43,7 +43,7 @@ struct Job {
         }
         // A NaN or infinite loss ends the run at that step, before a checkpoint could keep it.
         model.failOnNonFiniteLoss = true
-        FaultInjection.install(on: model, rank: world.rank)
+        FaultInjection.install(on: model, rank: rank)
     }
 
     /// The model from `--model` or `--layers`, compiled from the flags (over the file's own
@@ -97,10 +97,10 @@ struct Job {
     }
 
     /// Trains, then evaluates, predicts and writes outputs (rank 0 prints and writes).
-    func run() throws {
+    func run(world: any Communicator) throws {
         let history = try model.fit(
             x: x, y: y, batchSize: batchSize, epochs: epochs, shuffle: options.shuffle,
-            verbose: options.verbose, callbacks: callbacks(),
+            verbose: options.verbose, callbacks: callbacks(rank: world.rank),
             validationSplit: options.validationSplit, communicator: world)
         if world.isRoot, let path = options.historyOut {
             try HistoryFile.write(history, to: path)
@@ -127,7 +127,7 @@ struct Job {
 
 extension Job {
     /// The callbacks the flags ask for.
-    func callbacks() -> [any Callback] {
+    func callbacks(rank: Int) -> [any Callback] {
         let monitor = options.validationSplit > 0 ? "val_loss" : "loss"
         var callbacks: [any Callback] = []
         if let directory = options.checkpointDir {
@@ -144,15 +144,27 @@ extension Job {
             callbacks.append(ReduceLROnPlateau(monitor: monitor, factor: 0.5, patience: patience))
         }
         if let path = options.csvLog { callbacks.append(CSVLogger(path)) }
-        return callbacks + FaultInjection.callbacks(for: model, rank: world.rank)
+        return callbacks + FaultInjection.callbacks(for: model, rank: rank)
     }
 }
 
-/// Writes `History` as Keras's `history.history` dictionary in JSON.
+/// Writes `History` as Keras's `history.history` dictionary in JSON, or (for a `.csv` path)
+/// with CSVLogger's columns: `epoch`, then the keys in sorted order.
 enum HistoryFile {
     static func write(_ history: History, to path: String) throws {
-        let data = try JSONSerialization.data(
-            withJSONObject: history.history, options: [.sortedKeys, .prettyPrinted])
+        let data: Data
+        if path.lowercased().hasSuffix(".csv") {
+            let keys = history.history.keys.sorted()
+            var text = (["epoch"] + keys).joined(separator: ",") + "\r\n"
+            for (row, epoch) in history.epoch.enumerated() {
+                let values = keys.map { key in history.history[key].map { "\($0[row])" } ?? "" }
+                text += ([String(epoch)] + values).joined(separator: ",") + "\r\n"
+            }
+            data = Data(text.utf8)
+        } else {
+            data = try JSONSerialization.data(
+                withJSONObject: history.history, options: [.sortedKeys, .prettyPrinted])
+        }
         try DataFiles.writeAtomically(data, to: path)
     }
 }

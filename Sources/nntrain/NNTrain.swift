@@ -64,6 +64,16 @@ struct NNTrain: ParsableCommand {
     }
 
     func train() -> Never {
+        // Setup can fail on any rank (a file missing on one host): every rank reports whether
+        // it failed in one collective, so that all stop together without MPI_Abort.
+        let job: Job
+        var failure: String?
+        var prepared: Job?
+        do {
+            prepared = try Job(options: options, rank: Launch.rankFromEnvironment)
+        } catch {
+            failure = "\(error)"
+        }
         let world: any Communicator
         do {
             world =
@@ -72,12 +82,6 @@ struct NNTrain: ParsableCommand {
             printError("\(error)")
             Foundation.exit(1)
         }
-        // Setup can fail on any rank (a file missing on one host): every rank reports whether
-        // it failed in one collective, so that all stop together without MPI_Abort.
-        let job: Job
-        var failure: String?
-        var prepared: Job?
-        do { prepared = try Job(options: options, world: world) } catch { failure = "\(error)" }
         let failures: [UInt64]
         do { failures = try world.allgather(failure == nil ? 0 : 1) } catch {
             printError("\(error)")
@@ -92,7 +96,7 @@ struct NNTrain: ParsableCommand {
         }
         job = prepared!  // every rank succeeded, including this one
         do {
-            try job.run()
+            try job.run(world: world)
         } catch let error as ModelError where error.isSharedByAllRanks {
             // Every rank reached the same verdict from the same reduced values.
             if world.isRoot { printError(error.description) }

@@ -179,7 +179,8 @@ struct Options: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Write the History dictionary (per-epoch logs) to this JSON file.", valueName: "path"))
+            "Write the History dictionary (per-epoch logs) to this .json file, or to a .csv file with Keras CSVLogger's columns.",
+            valueName: "path"))
     var historyOut: String?
 
     mutating func validate() throws {

@@ -42,8 +42,7 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        let world: any Communicator =
-            MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
+        // Files are read before MPI starts (reading a Keras file forks a probe process).
         var prepared: (Sequential, Tensor)?
         var failure: String?
         do {
@@ -54,6 +53,8 @@ struct Predict: ParsableCommand {
         } catch {
             failure = "\(error)"
         }
+        let world: any Communicator =
+            MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
         // Every rank learns whether all could load, so that all stop together.
         let failures = try world.allgather(failure == nil ? 0 : 1)
         if let first = failures.firstIndex(of: 1) {

@@ -10,7 +10,8 @@ import Testing
 /// none may crash (a trap would end this test process). `NNTRAIN_FUZZ_ITERATIONS` raises the
 /// count for a long run.
 @Suite(.serialized) struct CorruptionTests {
-    static let iterations = ProcessInfo.processInfo.environment["NNTRAIN_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 150
+    static let iterations =
+        ProcessInfo.processInfo.environment["NNTRAIN_FUZZ_ITERATIONS"].flatMap(Int.init) ?? 150
 
     static func corrupt(_ data: Data, _ generator: inout SeededGenerator) -> Data {
         var bytes = [UInt8](data)
@@ -20,7 +21,8 @@ import Testing
             bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count))))
         case 1:  // flip bits
             for _ in 0..<(1 + generator.next() % 8) {
-                bytes[Int(generator.next() % UInt64(bytes.count))] ^= UInt8(1 << (generator.next() % 8))
+                bytes[Int(generator.next() % UInt64(bytes.count))] ^= UInt8(
+                    1 << (generator.next() % 8))
             }
         case 2:  // overwrite a run with random bytes
             let start = Int(generator.next() % UInt64(bytes.count))
@@ -33,17 +35,23 @@ import Testing
         default:  // duplicate a slice somewhere else
             let a = Int(generator.next() % UInt64(bytes.count))
             let b = Int(generator.next() % UInt64(bytes.count))
-            bytes.insert(contentsOf: bytes[min(a, b)..<max(a, b)].prefix(256), at: Int(generator.next() % UInt64(bytes.count)))
+            bytes.insert(
+                contentsOf: bytes[min(a, b)..<max(a, b)].prefix(256),
+                at: Int(generator.next() % UInt64(bytes.count)))
         }
         return Data(bytes)
     }
 
     static func scratch(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString)-\(name)").path
+        FileManager.default.temporaryDirectory.appendingPathComponent(
+            "fuzz-\(UUID().uuidString)-\(name)"
+        ).path
     }
 
     /// Feeds `iterations` corruptions of `original` to `read`, returning how many were refused.
-    static func fuzz(_ original: Data, seed: UInt64, name: String, _ read: (String) throws -> Void) throws -> Int {
+    static func fuzz(_ original: Data, seed: UInt64, name: String, _ read: (String) throws -> Void)
+        throws -> Int
+    {
         var generator = SeededGenerator(seed: seed)
         let path = scratch(name)
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -66,7 +74,9 @@ import Testing
     @Test func weightFiles() throws {
         let original = try Data(contentsOf: Self.keras.appendingPathComponent("notes.weights.h5"))
         let model = try loadModel(Self.keras.appendingPathComponent("notes_adam.keras").path)
-        let refused = try Self.fuzz(original, seed: 2, name: "w.weights.h5") { try model.loadWeights($0) }
+        let refused = try Self.fuzz(original, seed: 2, name: "w.weights.h5") {
+            try model.loadWeights($0)
+        }
         #expect(refused > 0)
     }
 
@@ -82,7 +92,8 @@ import Testing
     }
 
     @Test func configsAndCheckpoints() throws {
-        let config = try Data(contentsOf: Self.keras.appendingPathComponent("notes_adam.keras.config.json"))
+        let config = try Data(
+            contentsOf: Self.keras.appendingPathComponent("notes_adam.keras.config.json"))
         #expect(try Self.fuzz(config, seed: 5, name: "c.json") { _ = try Sequential.load($0) } > 0)
         let folder = Self.scratch("ckpt")
         let model = Sequential([Dense(3, inputShape: [2], activation: "softmax")])

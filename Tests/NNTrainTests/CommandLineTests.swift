@@ -158,6 +158,13 @@ import Testing
             name: "unknown metric", arguments: ["--metrics", "accuracy,precison"], status: 64,
             message: "error: Unknown metric 'precison'. Did you mean 'precision'?"),
         Case(
+            name: "metric that needs one-hot targets",
+            arguments: ["--x", path("x.csv"), "--y", path("y.csv"), "--metrics", "auc"],
+            status: 1,
+            message:
+                "error: Metric 'auc' needs 2 target value(s) per sample to compare with the model's 2 output(s). Received: 1 per sample"
+        ),
+        Case(
             name: "resume without checkpoint folder", arguments: ["--resume"], status: 64,
             message: "error: --resume needs --checkpoint-dir."),
         Case(

@@ -25,6 +25,7 @@ public struct SparseCategoricalAccuracy: MeanMetric {
     public let name: String
 
     public init(name: String = "sparse_categorical_accuracy") { self.name = name }
+    public var readsClassLabels: Bool { true }
 
     func sampleValue(predictions: Tensor, targets: Tensor, row: Int) -> Float {
         Float(ArgMax.of(predictions.scalars, row: row, width: predictions.rowWidth))
@@ -69,6 +70,8 @@ public struct TopKCategoricalAccuracy: MeanMetric {
 public struct SparseTopKCategoricalAccuracy: MeanMetric {
     public let name: String
     public var k: Int
+
+    public var readsClassLabels: Bool { true }
 
     public init(name: String = "sparse_top_k_categorical_accuracy", k: Int = 5) {
         self.name = name

@@ -35,6 +35,8 @@ public protocol Metric: Sendable {
         into state: UnsafeMutablePointer<Double>)
     /// The metric's value from its sums.
     func result(_ state: UnsafePointer<Double>) -> Double
+    /// Whether the metric reads one class label per sample (rather than a value per output).
+    var readsClassLabels: Bool { get }
 }
 
 /// A metric that is the (weighted) mean of a per-sample value.
@@ -64,6 +66,20 @@ extension MeanMetric {
 }
 
 extension Metric {
+    public var readsClassLabels: Bool { false }
+
+    /// Checks that targets `targetWidth` values wide can be compared with outputs
+    /// `outputWidth` wide.
+    func validate(targetWidth: Int, outputWidth: Int) throws(ModelError) {
+        let expected = readsClassLabels ? 1 : outputWidth
+        guard targetWidth == expected else {
+            throw .invalidData(
+                "Metric '\(name)' needs \(readsClassLabels ? "one class label" : "\(outputWidth) target value(s)") "
+                    + "per sample to compare with the model's \(outputWidth) output(s). Received: "
+                    + "\(targetWidth) per sample")
+        }
+    }
+
     /// The value of this metric over one batch alone (allocates; for tests and reports).
     public func value(predictions: Tensor, targets: Tensor) -> Double {
         var state = [Double](repeating: 0, count: stateSize)

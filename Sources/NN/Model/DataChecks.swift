@@ -59,10 +59,11 @@ extension Sequential {
     /// The metrics compiled into the model, resolved for targets `targetWidth` values wide.
     func resolvedMetrics(targetWidth: Int) throws(ModelError) -> [any Metric] {
         var metrics: [any Metric] = []
+        let outputWidth = outputShape?.last ?? 1
         for name in metricNames {
-            metrics.append(
-                try Metrics.named(
-                    name, outputWidth: outputShape?.last ?? 1, targetWidth: targetWidth))
+            let metric = try Metrics.named(name, outputWidth: outputWidth, targetWidth: targetWidth)
+            try metric.validate(targetWidth: targetWidth, outputWidth: outputWidth)
+            metrics.append(metric)
         }
         return metrics
     }

@@ -181,7 +181,8 @@ extension Sequential {
             order: saved.order, loss: saved.header.loss, metrics: saved.header.metricStates)
         history.restore(history: saved.header.history, epochs: saved.header.historyEpochs)
         guard saved.header.step <= trainer.steps else {
-            throw ModelError.file(path: backup.path, problem: "corrupt checkpoint (step \(saved.header.step))")
+            throw ModelError.file(
+                path: backup.path, problem: "corrupt checkpoint (step \(saved.header.step))")
         }
         return (saved.header.epoch, saved.header.step)
     }
