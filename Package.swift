@@ -23,7 +23,7 @@ let package = Package(
         .executableTarget(
             name: "nntrain",
             dependencies: [
-                "NN", "NNMPI", "NNSaving",
+                "NN", "NNMPI", "NNSaving", "nntrain-h5check",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -33,6 +33,9 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
+        // Reads an HDF5 file in its own process before nntrain does (libhdf5 can crash on
+        // corrupt files).
+        .executableTarget(name: "nntrain-h5check", dependencies: ["CHDF5"]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
 
         // Examples: one per example in the Keras notes (`swift run layers-example`, …).
@@ -54,7 +57,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
-        .testTarget(name: "NNSavingTests", dependencies: ["NNSaving", "TestSupport"]),
+        .testTarget(name: "NNSavingTests", dependencies: ["NNSaving", "nntrain-h5check", "TestSupport"]),
         .testTarget(name: "NNTrainTests", dependencies: ["nntrain", "TestSupport"]),
     ]
 )

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <errno.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -197,27 +198,33 @@ static inline int nn_h5_walk(hid_t file, const char *path, int depth) {
     return failed;
 }
 
-/// Reads the whole file at `path` in a child process first: libhdf5 1.10 can crash (not just
-/// fail) on a corrupt file, and a crash must not take nntrain down. Returns 0 when the child
-/// read everything, 1 when HDF5 reported an error, 2 when the child crashed or hung.
-static inline int nn_h5_probe(const char *path) {
-    fflush(NULL);
-    pid_t child = fork();
-    if (child < 0) return 0;  // cannot fork: fall back to reading in process
-    if (child == 0) {
-        alarm(20);
-        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-        hid_t file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-        int failed = file < 0 || nn_h5_walk(file, "/", 0);
-        if (file >= 0) H5Fclose(file);
-        _exit(failed ? 1 : 0);
-    }
+/// Runs `checker FILE` (the nntrain-h5check program) as a fresh process and waits at most
+/// about 30 s. Returns 0 when it read everything, 1 when HDF5 reported an error, 2 when it
+/// crashed, and 3 when it could not run or did not finish (no verdict).
+static inline int nn_h5_check_in_process_of(const char *checker, const char *path) {
+    pid_t child;
+    char *const arguments[] = {(char *)checker, (char *)path, NULL};
+    extern char **environ;
+    if (posix_spawn(&child, checker, NULL, NULL, arguments, environ) != 0) return 3;
     int status = 0;
-    while (waitpid(child, &status, 0) < 0) {
-        if (errno != EINTR) return 2;
+    for (int waited = 0;; waited++) {
+        pid_t done = waitpid(child, &status, WNOHANG);
+        if (done == child) break;
+        if (done < 0 && errno != EINTR) return 3;
+        if (waited > 30000) {
+            kill(child, SIGKILL);
+            waitpid(child, &status, 0);
+            return 3;
+        }
+        usleep(1000);
     }
-    if (WIFEXITED(status)) return WEXITSTATUS(status) == 0 ? 0 : 1;
-    return 2;
+    if (WIFEXITED(status)) {
+        int code = WEXITSTATUS(status);
+        return code == 0 ? 0 : code == 1 ? 1 : 3;
+    }
+    int signal = WTERMSIG(status);
+    return signal == SIGSEGV || signal == SIGBUS || signal == SIGABRT || signal == SIGFPE
+        || signal == SIGILL ? 2 : 3;
 }
 
 #endif

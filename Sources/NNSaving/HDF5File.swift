@@ -1,5 +1,12 @@
 import CHDF5
+import Foundation
 import NN
+import Synchronization
+
+/// Debian's libhdf5 is the serial (not thread-safe) build: every use of it, from opening a
+/// file to closing it, holds this lock. Holding it also means no other thread is inside HDF5
+/// when the reader forks its probe process.
+let hdf5Lock = Mutex<Void>(())
 
 /// An open HDF5 file, addressed by paths such as `layers/dense/vars/0`. The only code in
 /// nntrain that calls libhdf5.
@@ -15,6 +22,17 @@ final class HDF5File {
 
     deinit { close() }
 
+    /// The checker program: `NNTRAIN_H5CHECK`, or `nntrain-h5check` beside the running program
+    /// (where SwiftPM builds both).
+    static let checkerPath: String? = {
+        if let path = ProcessInfo.processInfo.environment["NNTRAIN_H5CHECK"] { return path }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        let beside = executable.deletingLastPathComponent().appendingPathComponent(
+            "nntrain-h5check"
+        ).path
+        return FileManager.default.isExecutableFile(atPath: beside) ? beside : nil
+    }()
+
     /// Creates (or truncates) a file for writing.
     static func create(_ path: String) throws(ModelError) -> HDF5File {
         nn_h5_quiet()
@@ -23,16 +41,21 @@ final class HDF5File {
         return HDF5File(path: path, id: id)
     }
 
-    /// Opens an existing file for reading, after a child process has read it whole without
-    /// crashing (libhdf5 can crash on corrupt files; the probe costs a fork).
+    /// Opens an existing file for reading, after the `nntrain-h5check` program has read it
+    /// whole in its own process without crashing: libhdf5 1.10 can crash on a corrupt file.
+    /// Without the checker (a library user who did not build it) the file is read directly.
     static func open(_ path: String) throws(ModelError) -> HDF5File {
         nn_h5_quiet()
-        switch nn_h5_probe(path) {
-        case 0: break
-        case 1: throw .file(path: path, problem: "not a readable HDF5 file (truncated or corrupt?)")
-        default:
-            throw .file(
-                path: path, problem: "a corrupt HDF5 file (the HDF5 library crashed reading it)")
+        if let checker = checkerPath {
+            switch nn_h5_check_in_process_of(checker, path) {
+            case 1:
+                throw .file(path: path, problem: "not a readable HDF5 file (truncated or corrupt?)")
+            case 2:
+                throw .file(
+                    path: path, problem: "a corrupt HDF5 file (the HDF5 library crashed reading it)"
+                )
+            default: break
+            }
         }
         let id = nn_h5_open(path)
         guard id >= 0 else {

@@ -75,15 +75,19 @@ enum KerasConfig {
     }
 
     private static func initializer(_ initializer: Initializer) -> [String: Any] {
-        let names: [Initializer: String] = [
-            .glorotUniform: "GlorotUniform", .heUniform: "HeUniform", .lecunUniform: "LecunUniform",
-            .zeros: "Zeros", .ones: "Ones",
-        ]
-        let seeded = initializer != .zeros && initializer != .ones
-        let config: [String: Any] = seeded ? ["seed": NSNull()] : [:]
-        let className: String = names[initializer] ?? "GlorotUniform"
+        var config: [String: Any] = [:]
+        switch initializer {
+        case .zeros, .ones: break
+        case .constant(let value): config = ["value": Double(value)]
+        case .randomUniform(let low, let high):
+            config = ["minval": Double(low), "maxval": Double(high), "seed": NSNull()]
+        case .randomNormal(let mean, let stddev), .truncatedNormal(let mean, let stddev):
+            config = ["mean": Double(mean), "stddev": Double(stddev), "seed": NSNull()]
+        case .orthogonal(let gain): config = ["gain": Double(gain), "seed": NSNull()]
+        default: config = ["seed": NSNull()]
+        }
         return [
-            "module": "keras.initializers", "class_name": className, "config": config,
+            "module": "keras.initializers", "class_name": initializer.className, "config": config,
             "registered_name": NSNull(),
         ]
     }
@@ -205,16 +209,31 @@ enum KerasConfig {
 
     private static func initializer(_ c: Reader, _ key: String) throws(ModelError) -> Initializer? {
         guard c.has(key), !c.isNull(key) else { return nil }
-        let name: String
         if let text = try? c.string(key) {
-            name = text
-        } else {
-            name = try c.object(key).string("class_name")
+            do { return try Initializer.named(text) } catch {
+                throw c.fail("initializer '\(text)' is not supported")
+            }
         }
-        do {
-            return try Initializer.named(name)
-        } catch {
-            throw c.fail("initializer '\(name)' is not supported")
+        let spec = try c.object(key)
+        let name = try spec.string("class_name")
+        let config = spec.has("config") ? try spec.object("config") : spec
+        func value(_ k: String, _ fallback: Float) throws(ModelError) -> Float {
+            Float(try config.optionalDouble(k) ?? Double(fallback))
+        }
+        switch name {
+        case "RandomUniform":
+            return .randomUniform(
+                minval: try value("minval", -0.05), maxval: try value("maxval", 0.05))
+        case "RandomNormal":
+            return .randomNormal(mean: try value("mean", 0), stddev: try value("stddev", 0.05))
+        case "TruncatedNormal":
+            return .truncatedNormal(mean: try value("mean", 0), stddev: try value("stddev", 0.05))
+        case "Constant": return .constant(try value("value", 0))
+        case "Orthogonal": return .orthogonal(gain: try value("gain", 1))
+        default:
+            do { return try Initializer.named(name) } catch {
+                throw spec.fail("initializer '\(name)' is not supported")
+            }
         }
     }
 

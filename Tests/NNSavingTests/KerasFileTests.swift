@@ -133,16 +133,20 @@ import Testing
         let model = try loadModel(Self.path("activation_sgd.keras"))
         let path = Self.scratch("w.weights.h5")
         try model.saveWeights(path)
-        let file = try HDF5File.open(path)
-        #expect(try file.members(of: "/") == ["layers", "optimizer", "vars"])
-        #expect(
-            try file.members(of: "layers") == ["activation", "activation_1", "dense", "dense_1"])
-        #expect(try file.members(of: "layers/activation/vars") == [])
-        #expect(try file.shape(of: "layers/dense/vars/0") == [3, 5])
-        #expect(try file.shape(of: "layers/dense_1/vars/1") == [3])
-        #expect(try file.shape(of: "optimizer/vars/0") == [])
-        #expect(try file.readInt("optimizer/vars/0") == model.optimizer.iterations)
-        #expect(try file.members(of: "optimizer/vars").count == 6)
+        try hdf5Lock.withLock { _ in
+            let file = try HDF5File.open(path)
+            #expect(try file.members(of: "/") == ["layers", "optimizer", "vars"])
+            #expect(
+                try file.members(of: "layers") == [
+                    "activation", "activation_1", "dense", "dense_1",
+                ])
+            #expect(try file.members(of: "layers/activation/vars") == [])
+            #expect(try file.shape(of: "layers/dense/vars/0") == [3, 5])
+            #expect(try file.shape(of: "layers/dense_1/vars/1") == [3])
+            #expect(try file.shape(of: "optimizer/vars/0") == [])
+            #expect(try file.readInt("optimizer/vars/0") == model.optimizer.iterations)
+            #expect(try file.members(of: "optimizer/vars").count == 6)
+        }
     }
 
     struct Bad: Sendable, CustomTestStringConvertible {

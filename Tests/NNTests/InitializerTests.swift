@@ -41,4 +41,65 @@ import Testing
             try Initializer.named("zeroes")
         }
     }
+
+    static func weights(_ initializer: Initializer, inputs: Int = 300, units: Int = 200) throws
+        -> [Float]
+    {
+        let model = Sequential([Dense(units, inputShape: [inputs], kernelInitializer: initializer)])
+        try model.build(inputShape: [inputs])
+        return model.getWeights()[0].scalars
+    }
+
+    static func meanAndStd(_ values: [Float]) -> (Double, Double) {
+        let mean = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+        let variance =
+            values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) }
+            / Double(values.count)
+        return (mean, variance.squareRoot())
+    }
+
+    /// Keras's variance-scaling normals: truncated at two standard deviations, whose standard
+    /// deviation comes out at √(scale / fan) after Keras's 0.8796 correction.
+    @Test(arguments: [
+        (Initializer.glorotNormal, (2.0 / 500).squareRoot()), (.heNormal, (2.0 / 300).squareRoot()),
+        (.lecunNormal, (1.0 / 300).squareRoot()),
+    ])
+    func varianceScalingNormals(_ initializer: Initializer, _ stddev: Double) throws {
+        let values = try Self.weights(initializer)
+        let (mean, std) = Self.meanAndStd(values)
+        #expect(abs(mean) < 0.02 * stddev * 10)
+        #expect(abs(std - stddev) < 0.02 * stddev)
+        let bound = 2 * stddev / 0.87962566
+        #expect(values.allSatisfy { Double(abs($0)) <= bound * 1.0001 })
+    }
+
+    @Test func simpleDistributions() throws {
+        let uniform = try Self.weights(.randomUniform(minval: -0.2, maxval: 0.6))
+        #expect(uniform.allSatisfy { $0 >= -0.2 && $0 < 0.6 })
+        #expect(abs(Self.meanAndStd(uniform).0 - 0.2) < 0.01)
+        let normal = try Self.weights(.randomNormal(mean: 1, stddev: 0.05))
+        #expect(
+            abs(Self.meanAndStd(normal).0 - 1) < 0.002
+                && abs(Self.meanAndStd(normal).1 - 0.05) < 0.002)
+        let truncated = try Self.weights(.truncatedNormal())
+        #expect(truncated.allSatisfy { abs($0) <= 0.1 })
+        #expect(try Self.weights(.constant(0.25)).allSatisfy { $0 == 0.25 })
+    }
+
+    /// An orthogonal kernel: orthonormal columns (tall) or rows (wide), times the gain.
+    @Test(arguments: [(12, 5), (5, 12), (7, 7)])
+    func orthogonalIsOrthonormal(_ inputs: Int, _ units: Int) throws {
+        let w = try Self.weights(.orthogonal(gain: 2), inputs: inputs, units: units)
+        let tall = inputs >= units
+        let (count, length) = tall ? (units, inputs) : (inputs, units)
+        func vector(_ k: Int) -> [Double] {
+            (0..<length).map { i in Double(tall ? w[i * units + k] : w[k * units + i]) / 2 }
+        }
+        for a in 0..<count {
+            for b in 0..<count {
+                let dot = zip(vector(a), vector(b)).reduce(0) { $0 + $1.0 * $1.1 }
+                #expect(abs(dot - (a == b ? 1 : 0)) < 1e-5)
+            }
+        }
+    }
 }
