@@ -19,14 +19,14 @@ enum KerasOptimizers {
         }
         let className: String
         switch optimizer {
-        case let o as Adam:
-            className = "Adam"
+        case let o as AdamW:
+            className = "AdamW"
             config.merge([
                 "beta_1": Double(o.beta1), "beta_2": Double(o.beta2), "epsilon": Double(o.epsilon),
                 "amsgrad": o.amsgrad,
             ]) { $1 }
-        case let o as AdamW:
-            className = "AdamW"
+        case let o as Adam:
+            className = "Adam"
             config.merge([
                 "beta_1": Double(o.beta1), "beta_2": Double(o.beta2), "epsilon": Double(o.epsilon),
                 "amsgrad": o.amsgrad,

@@ -8,7 +8,7 @@ import Foundation
 /// `w −= m · α / (√v + ε)` where `α = lr · √(1 − β2ᵗ) / (1 − β1ᵗ)`: epsilon sits outside the
 /// bias-corrected square root, as in Keras. With `amsgrad`, `v` is replaced by its running
 /// maximum.
-public final class Adam: BaseOptimizer, Optimizer {
+public class Adam: BaseOptimizer, Optimizer {
     public var name: String { "adam" }
     let moments: AdamMoments
 
@@ -42,36 +42,18 @@ public final class Adam: BaseOptimizer, Optimizer {
 
 /// Adam with decoupled weight decay. Keras: `AdamW(learning_rate=0.001, weight_decay=0.004,
 /// beta_1=0.9, beta_2=0.999, epsilon=1e-7, amsgrad=False)`: `w −= w · decay · lr`, then Adam.
-public final class AdamW: BaseOptimizer, Optimizer {
-    public var name: String { "adamw" }
-    let moments: AdamMoments
+public final class AdamW: Adam {
+    public override var name: String { "adamw" }
 
     public init(
         learningRate: Float = 0.001, weightDecay: Float = 0.004, beta1: Float = 0.9,
         beta2: Float = 0.999, epsilon: Float = 1e-7, amsgrad: Bool = false,
         schedule: (any LearningRateSchedule)? = nil
     ) {
-        moments = AdamMoments(beta1: beta1, beta2: beta2, epsilon: epsilon, amsgrad: amsgrad)
-        super.init(learningRate: learningRate, schedule: schedule)
+        super.init(
+            learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+            amsgrad: amsgrad, schedule: schedule)
         self.weightDecay = weightDecay
-    }
-
-    public var beta1: Float { moments.beta1 }
-    public var beta2: Float { moments.beta2 }
-    public var epsilon: Float { moments.epsilon }
-    public var amsgrad: Bool { moments.amsgrad }
-    override var stateValuesPerWeight: Int { moments.amsgrad ? 3 : 2 }
-    override var variables: [[Float]] {
-        get { moments.variables }
-        set { moments.variables = newValue }
-    }
-
-    override func resetState(parameterCount: Int) { moments.reset(parameterCount) }
-    override func step(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
-        t: Float
-    ) {
-        moments.step(w, g, count: count, lr: lr, t: t)
     }
 }
 
