@@ -19,7 +19,9 @@ let package = Package(
         .target(name: "NNMPI", dependencies: ["NNCore", "CMPI"]),
         .target(
             name: "NNSaving",
-            dependencies: ["NN", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+            dependencies: [
+                "NN", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]),
         .executableTarget(
             name: "nntrain",
             dependencies: [
@@ -51,13 +53,15 @@ let package = Package(
             name: "prediction-example", dependencies: ["NN"], path: "examples/prediction"),
 
         // Benchmarks (release builds only matter): `swift run -c release nntrain-bench`.
-        .executableTarget(name: "nntrain-bench", dependencies: ["NN", "NNMPI"], path: "benchmarks/Bench"),
+        .executableTarget(
+            name: "nntrain-bench", dependencies: ["NN", "NNMPI"], path: "benchmarks/Bench"),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
-        .testTarget(name: "NNSavingTests", dependencies: ["NNSaving", "nntrain-h5check", "TestSupport"]),
+        .testTarget(
+            name: "NNSavingTests", dependencies: ["NNSaving", "nntrain-h5check", "TestSupport"]),
         .testTarget(name: "NNTrainTests", dependencies: ["nntrain", "TestSupport"]),
     ]
 )
