@@ -18,12 +18,27 @@
 /// Stops HDF5 from printing its error stack: nntrain reports one line of its own.
 static inline void nn_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
 
+/// File access without HDF5's file locks: a child process that inherited a descriptor of a file
+/// being written (any subprocess started meanwhile) would otherwise keep it locked long after
+/// nntrain closed it, and later opens would fail.
+static inline hid_t nn_h5_access_properties(void) {
+    hid_t properties = H5Pcreate(H5P_FILE_ACCESS);
+    if (properties >= 0) H5Pset_file_locking(properties, 0, 1);
+    return properties;
+}
+
 static inline hid_t nn_h5_create(const char *path) {
-    return H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t properties = nn_h5_access_properties();
+    hid_t file = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, properties);
+    if (properties >= 0) H5Pclose(properties);
+    return file;
 }
 
 static inline hid_t nn_h5_open(const char *path) {
-    return H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t properties = nn_h5_access_properties();
+    hid_t file = H5Fopen(path, H5F_ACC_RDONLY, properties);
+    if (properties >= 0) H5Pclose(properties);
+    return file;
 }
 
 static inline herr_t nn_h5_close_file(hid_t file) { return H5Fclose(file); }

@@ -59,7 +59,7 @@ final class HDF5File {
         }
         let id = nn_h5_open(path)
         guard id >= 0 else {
-            throw .file(path: path, problem: "not a readable HDF5 file (truncated or corrupt?)")
+            throw .file(path: path, problem: "cannot be opened as an HDF5 file")
         }
         return HDF5File(path: path, id: id)
     }

@@ -9,7 +9,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    hid_t file = H5Fopen(argv[1], H5F_ACC_RDONLY, H5P_DEFAULT);
+    hid_t file = nn_h5_open(argv[1]);
     int failed = file < 0 || nn_h5_walk(file, "/", 0);
     if (file >= 0) H5Fclose(file);
     return failed ? 1 : 0;

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Adagrad. Keras: `Adagrad(learning_rate=0.001, initial_accumulator_value=0.1,
@@ -30,12 +31,8 @@ public final class Adagrad: BaseOptimizer, Optimizer {
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
-        let epsilon = epsilon
         accumulator.withUnsafeMutableBufferPointer { a in
-            for i in 0..<count {
-                a[i] += g[i] * g[i]
-                w[i] -= lr * g[i] / (a[i] + epsilon).squareRoot()
-            }
+            nn_adagrad_update(w, g, a.baseAddress!, count, lr, epsilon)
         }
     }
 }
@@ -73,16 +70,9 @@ public final class Adadelta: BaseOptimizer, Optimizer {
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
-        let (rho, epsilon) = (rho, epsilon)
         gradientSquares.withUnsafeMutableBufferPointer { eg in
             deltaSquares.withUnsafeMutableBufferPointer { ed in
-                for i in 0..<count {
-                    eg[i] = rho * eg[i] + (1 - rho) * g[i] * g[i]
-                    let delta =
-                        -(ed[i] + epsilon).squareRoot() / (eg[i] + epsilon).squareRoot() * g[i]
-                    ed[i] = rho * ed[i] + (1 - rho) * delta * delta
-                    w[i] += lr * delta
-                }
+                nn_adadelta_update(w, g, eg.baseAddress!, ed.baseAddress!, count, lr, rho, epsilon)
             }
         }
     }
@@ -180,13 +170,9 @@ public final class Nadam: BaseOptimizer, Optimizer {
         let beta2Power = Foundation.pow(beta2, t)
         m.withUnsafeMutableBufferPointer { m in
             v.withUnsafeMutableBufferPointer { v in
-                for i in 0..<count {
-                    m[i] += (g[i] - m[i]) * (1 - beta1)
-                    v[i] += (g[i] * g[i] - v[i]) * (1 - beta2)
-                    let mHat = ut1 * m[i] / (1 - productT1) + (1 - ut) * g[i] / (1 - productT)
-                    let vHat = v[i] / (1 - beta2Power)
-                    w[i] -= lr * mHat / (vHat.squareRoot() + epsilon)
-                }
+                nn_nadam_update(
+                    w, g, m.baseAddress!, v.baseAddress!, count, lr, beta1, beta2, ut, ut1,
+                    productT, productT1, beta2Power, epsilon)
             }
         }
     }

@@ -1,3 +1,5 @@
+import CKernels
+
 /// RMSprop, Keras's default optimizer for `compile`. Keras: `RMSprop(learning_rate=0.001,
 /// rho=0.9, momentum=0.0, epsilon=1e-7, centered=False)`.
 ///
@@ -43,27 +45,13 @@ public final class RMSprop: BaseOptimizer, Optimizer {
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
-        let (rho, momentum, epsilon, centered) = (rho, momentum, epsilon, centered)
+        // A C kernel: Swift calls sqrtf per weight and does not vectorise the loop.
         squares.withUnsafeMutableBufferPointer { s in
             velocity.withUnsafeMutableBufferPointer { v in
                 meanGradient.withUnsafeMutableBufferPointer { a in
-                    for i in 0..<count {
-                        let si = rho * s[i] + (1 - rho) * g[i] * g[i]
-                        s[i] = si
-                        var denominator = si
-                        if centered {
-                            let ai = rho * a[i] + (1 - rho) * g[i]
-                            a[i] = ai
-                            denominator = si - ai * ai
-                        }
-                        let increment = lr * g[i] / (denominator + epsilon).squareRoot()
-                        if momentum != 0 {
-                            v[i] = momentum * v[i] + increment
-                            w[i] -= v[i]
-                        } else {
-                            w[i] -= increment
-                        }
-                    }
+                    nn_rmsprop_update(
+                        w, g, s.baseAddress!, momentum != 0 ? v.baseAddress : nil,
+                        centered ? a.baseAddress : nil, count, lr, rho, momentum, epsilon)
                 }
             }
         }
