@@ -54,8 +54,17 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         return names.contains { name in getenv(name) != nil }
     }
 
+    /// MPI counts are 32-bit: larger buffers are refused rather than truncated.
+    private static func count(_ n: Int, _ call: String) throws(CommunicatorError) -> Int32 {
+        guard n <= Int(Int32.max) else {
+            throw .mpi(call: call, code: -1, message: "\(n) values exceed MPI's 32-bit count")
+        }
+        return Int32(n)
+    }
+
     public func allreduceSum(_ buffer: inout [Float]) throws(CommunicatorError) {
         guard size > 1 else { return }
+        _ = try Self.count(buffer.count, "MPI_Allreduce")
         let count = Int32(buffer.count)
         let rc = buffer.withUnsafeMutableBufferPointer {
             nn_mpi_allreduce_sum_float($0.baseAddress, count)
@@ -65,6 +74,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     public func allreduceSum(_ buffer: inout [Double]) throws(CommunicatorError) {
         guard size > 1 else { return }
+        _ = try Self.count(buffer.count, "MPI_Allreduce")
         let count = Int32(buffer.count)
         let rc = buffer.withUnsafeMutableBufferPointer {
             nn_mpi_allreduce_sum_double($0.baseAddress, count)
@@ -83,11 +93,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     public func gather(_ values: [Float], to root: Int) throws(CommunicatorError) -> [Float] {
         guard size > 1 else { return values }
+        _ = try Self.count(values.count, "MPI_Gather")
         var counts = [Int32](repeating: 0, count: size)
         try Self.check(nn_mpi_gather_int(Int32(values.count), &counts, Int32(root)), "MPI_Gather")
         var offsets = [Int32](repeating: 0, count: size)
         for index in 1..<size { offsets[index] = offsets[index - 1] + counts[index - 1] }
-        let total = rank == root ? Int(counts.reduce(0, +)) : 0
+        let total = rank == root ? counts.reduce(0) { $0 + Int($1) } : 0
+        _ = try Self.count(total, "MPI_Gatherv")
         var all = [Float](repeating: 0, count: total)
         let rc = values.withUnsafeBufferPointer { send in
             all.withUnsafeMutableBufferPointer { receive in

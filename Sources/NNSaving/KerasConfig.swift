@@ -241,10 +241,14 @@ enum KerasConfig {
         guard c.has(key), !c.isNull(key) else { return nil }
         let r = try c.object(key)
         let config = try r.object("config")
-        let l1 = Float(try config.optionalDouble("l1") ?? 0),
-            l2 = Float(try config.optionalDouble("l2") ?? 0)
-        switch try r.string("class_name") {
-        case "L1", "L2", "L1L2": return Regularizer(l1: l1, l2: l2)
+        let name = try r.string("class_name")
+        // Keras's defaults: l1(0.01), l2(0.01), L1L2(0, 0).
+        let fallback = name == "L1L2" ? 0.0 : 0.01
+        let l1 = try config.optionalDouble("l1") ?? (name == "L1" ? fallback : 0)
+        let l2 = try config.optionalDouble("l2") ?? (name == "L2" ? fallback : 0)
+        guard l1 >= 0, l2 >= 0 else { throw r.fail("regularizer factors must not be negative") }
+        switch name {
+        case "L1", "L2", "L1L2": return Regularizer(l1: Float(l1), l2: Float(l2))
         case let other: throw r.fail("regularizer '\(other)' is not supported; use L1, L2 or L1L2")
         }
     }

@@ -86,6 +86,14 @@ enum KerasOptimizers {
             )
         }
         if try c.optionalBool("use_ema") == true { throw c.fail("use_ema=True is not supported") }
+        for key in ["gradient_accumulation_steps", "loss_scale_factor", "ema_overwrite_frequency"]
+        where !c.isNull(key) {
+            throw c.fail("'\(key)' is not supported (it must be null)")
+        }
+        let clips = ["clipnorm", "clipvalue", "global_clipnorm"].filter { !c.isNull($0) }
+        if clips.count > 1 {
+            throw c.fail("only one of \(clips.joined(separator: ", ")) may be set")
+        }
         let lr = try c.optionalDouble("learning_rate").map { Float($0) }
         let optimizer: BaseOptimizer & Optimizer
         switch try spec.string("class_name") {
@@ -196,6 +204,16 @@ enum KerasLosses {
         let spec = try compile.object(key)
         let name = try spec.string("class_name")
         let c = spec.has("config") ? try spec.object("config") : spec
+        if let reduction = try c.optionalString("reduction"), reduction != "sum_over_batch_size" {
+            throw c.fail(
+                "reduction '\(reduction)' is not supported (nntrain averages over the batch)")
+        }
+        for key in ["ignore_class", "axis"] where !c.isNull(key) && key != "axis" {
+            throw c.fail("'\(key)' is not supported (it must be null)")
+        }
+        if !c.isNull("axis"), let axis = try? c.int("axis"), axis != -1 {
+            throw c.fail("axis \(axis) is not supported (nntrain uses the last axis)")
+        }
         let logits = try c.optionalBool("from_logits") ?? false
         let smoothing = Float(try c.optionalDouble("label_smoothing") ?? 0)
         switch name {

@@ -52,6 +52,7 @@ struct Job {
         let model: Sequential
         if let path = options.model {
             model = try Sequential.load(path)
+            model.seed = options.seed
             if !model.isBuilt { try model.build(inputShape: [features]) }
         } else {
             var layers: [any Layer] = []
@@ -90,7 +91,12 @@ struct Job {
             let metrics =
                 options.metrics == nil && model.isCompiled ? model.metricNames : options.metricNames
             if options.learningRate == nil, options.isExample { configured.learningRate = 1e-4 }
+            // Keeping the file's optimizer keeps its state (moments, iterations), as Keras does.
+            let kept =
+                configured === model.optimizer && model.isCompiled
+                ? model.optimizer.exportState() : nil
             try model.compile(optimizer: configured, loss: loss, metrics: metrics)
+            if let kept { try model.optimizer.importState(kept) }
         }
         if let rate = options.learningRate { model.optimizer.learningRate = rate }
         return model
@@ -113,6 +119,12 @@ struct Job {
         if world.isRoot, let path = options.weightsOut {
             let flat = model.getWeights().flatMap { $0.values }
             try DataFiles.write(Tensor(flat), to: path)
+        }
+        if let test, let labels = test.y {
+            // Keras: model.evaluate(test_x, test_y) — one Keras line on rank 0.
+            _ = try model.evaluate(
+                x: test.x, y: labels, batchSize: batchSize, verbose: options.verbose == 0 ? 0 : 2,
+                communicator: world)
         }
         let inputs = test?.x ?? x
         let predictions = try model.predict(

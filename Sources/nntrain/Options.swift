@@ -231,6 +231,14 @@ struct Options: ParsableArguments {
             throw ValidationError(
                 "--plot writes an SVG chart: give a path ending in .svg. Received: \(plot)")
         }
+        if momentum != 0 || nesterov, (optimizer ?? "adam").lowercased() != "sgd" {
+            throw ValidationError("--momentum and --nesterov apply to --optimizer sgd.")
+        }
+        guard momentum >= 0, momentum <= 1 else {
+            throw ValidationError(
+                "Invalid value for argument `momentum`. Expected a number in [0, 1]. Received: momentum=\(momentum)"
+            )
+        }
         if model != nil, layers != nil {
             throw ValidationError("--model and --layers both define the model: give one.")
         }

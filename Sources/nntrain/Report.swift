@@ -11,7 +11,11 @@ enum Report {
         for row in 0..<predictions.rows {
             let scores = predictions.row(row)
             let predicted = width == 1 ? (scores[0] > 0.5 ? 1 : 0) : argmax(scores)
-            let actual = labels.rowWidth == 1 ? Int(labels.scalars[row]) : argmax(labels.row(row))
+            let value = labels.scalars[row]
+            let actual =
+                labels.rowWidth == 1
+                ? (value.isFinite && abs(value) < 1e9 ? Int(value.rounded()) : -1)
+                : argmax(labels.row(row))
             guard (0..<classes).contains(actual) else { continue }
             matrix[actual][predicted] += 1
         }

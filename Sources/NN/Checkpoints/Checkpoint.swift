@@ -22,6 +22,8 @@ struct Checkpoint {
         var optimizer: OptimizerState
         var weightCount: Int
         var orderCount: Int
+        /// Whether a callback ended training (a resumed run then has nothing left to do).
+        var stopped: Bool?
     }
 
     var header: Header
@@ -77,11 +79,19 @@ struct Checkpoint {
             throw fail("corrupt checkpoint header")
         }
         offset += jsonLength
-        guard header.weightCount >= 0, header.orderCount >= 0, header.epoch >= 0, header.step >= 0
+        guard header.weightCount >= 0, header.weightCount <= bytes.count / 4,
+            header.orderCount >= 0, header.orderCount <= bytes.count / 8, header.epoch >= 0,
+            header.step >= 0
         else { throw fail("corrupt checkpoint header") }
         let arrayCount = try readUInt64()
         var counts: [Int] = []
-        for _ in 0..<min(arrayCount, 64) { counts.append(try readUInt64()) }
+        for _ in 0..<min(arrayCount, 64) {
+            let count = try readUInt64()
+            guard count <= bytes.count / 4 else {
+                throw fail("truncated or corrupt checkpoint data")
+            }
+            counts.append(count)
+        }
         let floats = header.weightCount + counts.reduce(0, +)
         guard counts.count == arrayCount,
             bytes.count - offset == 4 * floats + 8 * header.orderCount

@@ -32,7 +32,8 @@ public enum CSVFile {
                     in: CharacterSet(charactersIn: "\""))
             }
             let numbers = cells.map { Float($0) }
-            if width == nil, rows == 0, numbers.contains(where: { $0 == nil }) {
+            // A first row with no number at all names the columns.
+            if width == nil, rows == 0, numbers.allSatisfy({ $0 == nil }) {
                 width = cells.count  // a header row names the columns
                 continue
             }

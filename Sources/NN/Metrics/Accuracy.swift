@@ -79,7 +79,7 @@ public struct SparseTopKCategoricalAccuracy: MeanMetric {
     }
 
     func sampleValue(predictions: Tensor, targets: Tensor, row: Int) -> Float {
-        let target = Int(targets.scalars[row])
+        let target = ArgMax.classIndex(targets.scalars[row])
         return ArgMax.inTopK(
             predictions.scalars, row: row, width: predictions.rowWidth, target: target, k: k)
             ? 1 : 0
@@ -87,6 +87,13 @@ public struct SparseTopKCategoricalAccuracy: MeanMetric {
 }
 
 enum ArgMax {
+    /// A float label as a class index, or -1 when it is not a representable whole number.
+    @inline(__always)
+    static func classIndex(_ value: Float) -> Int {
+        guard value.isFinite, abs(value) < 1e9 else { return -1 }
+        return Int(value.rounded())
+    }
+
     /// The index of the largest value in a row; ties go to the lowest index, as in Keras.
     @inline(__always)
     static func of(_ values: [Float], row: Int, width: Int) -> Int {

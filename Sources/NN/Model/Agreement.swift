@@ -39,6 +39,8 @@ extension Sequential {
     /// Everything that must match across ranks, as text.
     var configurationDescription: String {
         var parts = [
+            "optimizerSettings=\(Self.settings(of: optimizer))",
+            "lossSettings=\(loss.map { String(describing: $0) } ?? "-")",
             "seed=\(seed)", "loss=\(loss?.name ?? "-")", "optimizer=\(optimizer.name)",
             "lr=\(optimizer.learningRate)", "metrics=\(metricNames)", "input=\(inputShape ?? [])",
         ]
@@ -54,6 +56,47 @@ extension Sequential {
             parts.append(part)
         }
         return parts.joined(separator: " ")
+    }
+}
+
+/// Runs `body` on every rank, then lets the ranks agree on the outcome: when any rank failed,
+/// every rank throws (its own error, or one naming the first failing rank), so that none goes
+/// on into a collective the others will never reach.
+func together<T>(_ world: any Communicator, _ what: String, _ body: () throws -> T) throws -> T {
+    var result: T?
+    var failure: (any Error)?
+    do { result = try body() } catch { failure = error }
+    if world.size > 1 {
+        let failed = try world.allgather(failure == nil ? 0 : 1)
+        if failure == nil, let rank = failed.firstIndex(of: 1) {
+            throw CommunicatorError.mismatch("rank \(rank) could not \(what) (it reports why)")
+        }
+    }
+    if let failure { throw failure }
+    guard let result else { throw CommunicatorError.mismatch("could not \(what)") }
+    return result
+}
+
+extension Sequential {
+    /// An optimizer's hyperparameters (its number and flag properties, not its state arrays).
+    static func settings(of optimizer: any Optimizer) -> String {
+        var parts: [String] = []
+        var mirror: Mirror? = Mirror(reflecting: optimizer)
+        while let current = mirror {
+            for child in current.children {
+                switch child.value {
+                case let v as Float: parts.append("\(child.label ?? "")=\(v)")
+                case let v as Bool: parts.append("\(child.label ?? "")=\(v)")
+                case let v as Float?:
+                    parts.append("\(child.label ?? "")=\(v.map { "\($0)" } ?? "nil")")
+                case let v as AdamMoments:
+                    parts.append("moments=\(v.beta1),\(v.beta2),\(v.epsilon),\(v.amsgrad)")
+                default: continue
+                }
+            }
+            mirror = current.superclassMirror
+        }
+        return parts.sorted().joined(separator: ",")
     }
 }
 

@@ -13,7 +13,7 @@ extension Sequential {
         guard isCompiled else { throw ModelError.notCompiled }
         try Self.checkPositive(batchSize, "batch_size")
         try Self.checkVerbose(verbose)
-        try prepare(x: x, y: y)
+        try together(communicator, "start evaluating") { try prepare(x: x, y: y) }
         var progress = ProgressLog(
             verbose: communicator.isRoot ? verbose : 0,
             target: (x.rows + batchSize - 1) / batchSize,
@@ -78,7 +78,7 @@ extension Sequential {
     ) throws -> Tensor {
         try Self.checkPositive(batchSize, "batch_size")
         try Self.checkVerbose(verbose)
-        try prepare(x: x, y: nil)
+        try together(communicator, "start predicting") { try prepare(x: x, y: nil) }
         let width = outputShape?.last ?? 0
         var progress = ProgressLog(
             verbose: communicator.isRoot ? verbose : 0,

@@ -38,39 +38,46 @@ extension Sequential {
         sampleWeight: Tensor? = nil, initialEpoch: Int = 0,
         communicator: any Communicator = LocalCommunicator()
     ) throws -> History {
-        guard isCompiled else { throw ModelError.notCompiled }
-        try Self.checkPositive(batchSize, "batch_size")
-        guard epochs >= 0 else {
-            throw ModelError.invalidArgument(
-                name: "epochs", value: String(epochs), expected: "a non-negative integer")
-        }
-        guard initialEpoch >= 0 else {
-            throw ModelError.invalidArgument(
-                name: "initial_epoch", value: String(initialEpoch),
-                expected: "a non-negative integer")
-        }
-        try Self.checkVerbose(verbose)
-        guard validationSplit >= 0, validationSplit < 1 else {
-            throw ModelError.invalidArgument(
-                name: "validation_split", value: String(validationSplit),
-                expected: "a number in [0, 1)")
-        }
-        try prepare(x: x, y: y)
-        var weights = try sampleWeights(y: y, classWeight: classWeight, sampleWeight: sampleWeight)
-        var (trainX, trainY) = (x, y)
-        var validation = validationData
-        if validation == nil, validationSplit > 0 {
-            let splitAt = Int((Double(x.rows) * (1 - validationSplit)).rounded(.down))
-            guard splitAt > 0, splitAt < x.rows else {
-                throw ModelError.invalidData(
-                    "validation_split=\(validationSplit) leaves no samples for training or "
-                        + "validation out of \(x.rows).")
+        let (trainX, trainY, weights, validation) = try together(communicator, "start training") {
+            () throws -> (Tensor, Tensor, Tensor?, (x: Tensor, y: Tensor)?) in
+            guard isCompiled else { throw ModelError.notCompiled }
+            try Self.checkPositive(batchSize, "batch_size")
+            guard epochs >= 0 else {
+                throw ModelError.invalidArgument(
+                    name: "epochs", value: String(epochs), expected: "a non-negative integer")
             }
-            validation = (x.rows(splitAt..<x.rows), y.rows(splitAt..<y.rows))
-            (trainX, trainY) = (x.rows(0..<splitAt), y.rows(0..<splitAt))
-            weights = weights.map { Tensor(Array($0.values.prefix(splitAt))) }
+            guard initialEpoch >= 0 else {
+                throw ModelError.invalidArgument(
+                    name: "initial_epoch", value: String(initialEpoch),
+                    expected: "a non-negative integer")
+            }
+            try Self.checkVerbose(verbose)
+            guard validationSplit >= 0, validationSplit < 1 else {
+                throw ModelError.invalidArgument(
+                    name: "validation_split", value: String(validationSplit),
+                    expected: "a number in [0, 1)")
+            }
+            try prepare(x: x, y: y)
+            var weights = try sampleWeights(
+                y: y, classWeight: classWeight, sampleWeight: sampleWeight)
+            var (trainX, trainY) = (x, y)
+            var validation = validationData
+            if validation == nil, validationSplit > 0 {
+                let splitAt = Int((Double(x.rows) * (1 - validationSplit)).rounded(.down))
+                guard splitAt > 0, splitAt < x.rows else {
+                    throw ModelError.invalidData(
+                        "validation_split=\(validationSplit) leaves no samples for training or "
+                            + "validation out of \(x.rows).")
+                }
+                validation = (x.rows(splitAt..<x.rows), y.rows(splitAt..<y.rows))
+                (trainX, trainY) = (x.rows(0..<splitAt), y.rows(0..<splitAt))
+                weights = weights.map { Tensor(Array($0.values.prefix(splitAt))) }
+            }
+            if let validation {
+                try prepare(x: validation.x, y: validation.y, role: "validation x")
+            }
+            return (trainX, trainY, weights, validation)
         }
-        if let validation { try prepare(x: validation.x, y: validation.y, role: "validation x") }
         try checkAgreement(
             x: trainX, y: trainY, batchSize: batchSize, epochs: epochs, shuffle: shuffle,
             over: communicator)
@@ -93,11 +100,25 @@ extension Sequential {
             ),
             data: Fingerprint.of(trainX, trainY)
         )
-        var start = (epoch: initialEpoch, step: 0)
-        if let backup, let saved = try backup.load() {
-            start = try resume(
+        // Every rank reads the checkpoint and restores from it, then all agree it worked.
+        let resumed: (epoch: Int, step: Int)? = try together(
+            communicator, "resume from the checkpoint"
+        ) {
+            guard let backup, let saved = try backup.load() else { return nil }
+            let place = try resume(
                 from: saved, backup: backup, fingerprints: fingerprints, trainer: trainer,
                 history: history)
+            // A run that a callback had already ended resumes to nothing left to do.
+            return saved.header.stopped == true ? (max(epochs, place.epoch), 0) : place
+        }
+        let start = resumed ?? (epoch: initialEpoch, step: 0)
+        // Every rank must continue from the same place (a checkpoint folder that is not shared
+        // between hosts would otherwise put them at different steps).
+        let places = try communicator.allgather(UInt64(start.epoch) << 32 | UInt64(start.step))
+        if let rank = places.firstIndex(where: { $0 != places[0] }) {
+            throw CommunicatorError.mismatch(
+                "rank \(rank) resumes at a different epoch or step than rank 0; give every rank the "
+                    + "same checkpoint folder")
         }
         func save(epoch: Int, step: Int) throws {
             guard let backup else { return }
@@ -110,9 +131,12 @@ extension Sequential {
                     metricStates: metrics,
                     history: history.history, historyEpochs: history.epoch,
                     optimizer: optimizer.exportState(), weightCount: store.count,
-                    orderCount: order.count),
+                    orderCount: order.count, stopped: stopTraining),
                 weights: store.values, order: order)
-            try backup.save(checkpoint, isRoot: communicator.isRoot)
+            // Rank 0 writes; all learn whether it could, so none waits in the next step.
+            try together(communicator, "write the checkpoint") {
+                try backup.save(checkpoint, isRoot: communicator.isRoot)
+            }
         }
 
         for callback in callbacks { callback.setModel(self) }
@@ -213,7 +237,8 @@ extension Sequential {
             for row in 0..<y.rows {
                 let label =
                     y.rowWidth == 1
-                    ? Int(y.scalars[row]) : ArgMax.of(y.scalars, row: row, width: y.rowWidth)
+                    ? ArgMax.classIndex(y.scalars[row])
+                    : ArgMax.of(y.scalars, row: row, width: y.rowWidth)
                 weights[row] *= classWeight[label] ?? 1
             }
         }

@@ -99,6 +99,11 @@ public final class Sequential {
             inputShape = nil
             store.removeAll()
         }
+        if isCompiled {
+            // The last layer changed: decide again which activation the loss reads past.
+            configureLossHead()
+            activations = []
+        }
     }
 
     /// Whether the weights exist yet (they are made once the input shape is known).
@@ -245,16 +250,18 @@ public final class Sequential {
 
     /// Makes sure every stage buffer holds `rows` rows and targets `targetWidth` values wide.
     func reserve(rows: Int, targetShape: Shape) {
-        let rows = max(rows, 1)
         guard let inputShape else { return }
+        // Never shrink: evaluation or prediction during `fit` must leave room for training.
+        let rows = max(rows, 1, activations.first?.tensor.capacityRows ?? 0)
         let needsTargets =
             targets.map {
                 $0.tensor.capacityRows < rows || Array($0.tensor.shape.dropFirst()) != targetShape
             } ?? true
         if needsTargets {
-            targets = Buffer([rows] + targetShape, capacityRows: rows)
-            batchWeights = Buffer([rows], capacityRows: rows)
-            sampleLossValues = [Float](repeating: 0, count: rows)
+            let capacity = max(rows, targets?.tensor.capacityRows ?? 0)
+            targets = Buffer([capacity] + targetShape, capacityRows: capacity)
+            batchWeights = Buffer([capacity], capacityRows: capacity)
+            sampleLossValues = [Float](repeating: 0, count: capacity)
             bufferAllocations += 1
         }
         if let first = activations.first, first.tensor.capacityRows >= rows { return }
@@ -262,7 +269,7 @@ public final class Sequential {
         activations = shapes.map { Buffer([rows] + $0, capacityRows: rows) }
         gradients = shapes.map { Buffer([rows] + $0, capacityRows: rows) }
         probabilities = logitsActivation.map { _ in
-            Buffer([rows] + outputShapes.last!, capacityRows: rows)
+            Buffer([rows] + outputShapes[outputShapes.count - 1], capacityRows: rows)
         }
         bufferAllocations += 1
     }

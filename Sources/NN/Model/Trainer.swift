@@ -57,6 +57,9 @@ final class Trainer {
         _ epoch: Int, from first: Int = 0, callbacks: [any Callback] = [],
         progress: inout ProgressLog, afterStep: ((Int) throws -> Void)? = nil
     ) throws {
+        // Validation or a callback may have used the buffers for other shapes since.
+        let shardRows = (min(batchSize, x.rows) + world.size - 1) / world.size
+        model.reserve(rows: shardRows, targetShape: Array(y.shape.dropFirst()))
         if first == 0 {
             lossState = MeanState()
             for index in metricStates.indices { metricStates[index] = 0 }

@@ -109,7 +109,8 @@ public class BaseOptimizer {
 
     public func importState(_ state: OptimizerState) throws(ModelError) {
         let current = variables
-        guard state.name == stateName, state.variables.count == current.count,
+        guard state.iterations >= 0, state.iterations < 1 << 53, state.learningRate.isFinite,
+            state.name == stateName, state.variables.count == current.count,
             zip(state.variables, current).allSatisfy({ $0.count == $1.count }),
             state.scalars.count == scalars.count
         else {

@@ -1,0 +1,74 @@
+import Foundation
+import NN
+import TestSupport
+import Testing
+
+/// Cases found in review: each once failed (a trap, a wrong model, a lost setting).
+@Suite struct RegressionTests {
+    static let x = Tensor(shape: [12, 2], scalars: (0..<24).map { Float($0 % 5) / 5 })
+    static let y = Tensor((0..<12).map { Float($0 % 2) })
+
+    /// A layer added after `compile` is the new output: the loss head moves to it.
+    @Test func addAfterCompileMovesTheLossHead() throws {
+        let model = Sequential([Dense(3, inputShape: [2], activation: "softmax")])
+        try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
+        model.add(Dense(2, activation: "softmax"))
+        try model.fit(x: Self.x, y: Self.y, batchSize: 4, verbose: 0)
+        let p = try model.predict(x: Self.x, verbose: 0)
+        for row in 0..<p.rows {
+            expectClose(Double(p.row(row).reduce(0, +)), 1, "softmax rows sum to 1")
+        }
+        // The hidden softmax is applied too: its outputs, fed on, are probabilities.
+        #expect((model.layers[0] as? Dense)?.emitsLogits == false)
+    }
+
+    /// Validation targets shaped (n, 1) while training targets are (n,): buffers must not shrink.
+    @Test func validationTargetsOfAnotherShape() throws {
+        let model = Sequential([Dense(2, inputShape: [2], activation: "softmax")])
+        try model.compile(
+            optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])
+        let validation = (x: Self.x.rows(0..<3), y: Tensor(shape: [3, 1], scalars: [0, 1, 0]))
+        let history = try model.fit(
+            x: Self.x, y: Self.y, batchSize: 6, epochs: 3, verbose: 0, validationData: validation)
+        #expect(history.history["val_loss"]?.count == 3)
+    }
+
+    /// A run EarlyStopping ended leaves a checkpoint that resumes to nothing left to do.
+    @Test func stoppedRunDoesNotTrainAgainOnResume() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stop-\(UUID())")
+            .path
+        func run() throws -> (Sequential, History) {
+            let model = Sequential([Dense(2, inputShape: [2], activation: "softmax")])
+            model.seed = 1
+            try model.compile(
+                optimizer: SGD(learningRate: 0), loss: "sparse_categorical_crossentropy")
+            let history = try model.fit(
+                x: Self.x, y: Self.y, batchSize: 4, epochs: 10, verbose: 0,
+                callbacks: [
+                    EarlyStopping(monitor: "loss", patience: 1),
+                    BackupAndRestore(directory: folder, deleteCheckpoint: false),
+                ])
+            return (model, history)
+        }
+        let (first, history) = try run()
+        let epochs = history.history["loss"]?.count ?? 0
+        #expect(epochs < 10)
+        let (second, again) = try run()
+        #expect(again.history["loss"]?.count == epochs)
+        #expect(second.optimizer.iterations == first.optimizer.iterations)
+    }
+
+    @Test func csvFirstRowWithAnEmptyCellIsData() {
+        #expect(
+            throws: ModelError.file(path: "d.csv", problem: "line 1, column 2: '' is not a number")
+        ) {
+            try CSVFile.decode("1,,3\n4,5,6\n", path: "d.csv")
+        }
+    }
+
+    @Test func hugeLayerIsRefusedNotTrapped() {
+        #expect(throws: ModelError.self) {
+            try Sequential([Dense(1 << 40, inputShape: [1 << 30])]).compile(loss: "mse")
+        }
+    }
+}
