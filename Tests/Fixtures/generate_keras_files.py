@@ -30,6 +30,7 @@ keras.backend.clear_session() so layer names start fresh ("dense",
 """
 
 import os
+import zipfile
 
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 os.environ["CUDA_VISIBLE_DEVICES"] = ""
@@ -165,6 +166,10 @@ def main():
 
     model, px = notes_model()
     model.save(os.path.join(OUT_DIR, "notes_adam.keras"))
+    # The archive's config.json alone, for the tests that read a to_json()-style config file.
+    with zipfile.ZipFile(os.path.join(OUT_DIR, "notes_adam.keras")) as archive, \
+            open(os.path.join(OUT_DIR, "notes_adam.keras.config.json"), "wb") as config:
+        config.write(archive.read("config.json"))
     model.save_weights(os.path.join(OUT_DIR, "notes.weights.h5"))
     rec = record(model, px)
     out["files"]["notes_adam.keras"] = rec
