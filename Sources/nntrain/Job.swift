@@ -6,7 +6,7 @@ import NNSaving
 struct Job {
     let options: Options
     let model: Sequential
-    let x: Tensor
+    let x: any Samples
     let y: Tensor
     let test: (x: Tensor, y: Tensor?)?
     let batchSize: Int
@@ -19,7 +19,10 @@ struct Job {
     init(options: Options, rank: Int) throws {
         self.options = options
         if let xPath = options.x, let yPath = options.y {
-            x = try DataFiles.read(xPath)
+            // A float32 .npy is mapped, not copied: ranks on one machine share its pages.
+            x =
+                xPath.lowercased().hasSuffix(".npy")
+                ? try NumpyFile.map(xPath) : try DataFiles.read(xPath)
             y = try DataFiles.read(yPath)
             if let testX = options.testX {
                 test = (try DataFiles.read(testX), try options.testY.map { try DataFiles.read($0) })
@@ -126,7 +129,7 @@ struct Job {
                 x: test.x, y: labels, batchSize: batchSize, verbose: options.verbose == 0 ? 0 : 2,
                 communicator: world)
         }
-        let inputs = test?.x ?? x
+        let inputs: any Samples = test?.x ?? x
         let predictions = try model.predict(
             x: inputs, batchSize: batchSize, verbose: 0, communicator: world)
         guard world.isRoot else { return }

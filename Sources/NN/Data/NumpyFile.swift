@@ -17,6 +17,23 @@ public enum NumpyFile {
     /// Decodes the bytes of an `.npy` file; `path` only names it in errors.
     public static func decode(_ data: Data, path: String) throws(ModelError) -> Tensor {
         let bytes = [UInt8](data)
+        let layout = try parseHeader(bytes, fileSize: bytes.count, path: path)
+        let scalars = bytes.withUnsafeBytes { raw in
+            (0..<layout.count).map {
+                layout.element.load(raw, at: layout.start + $0 * layout.element.size)
+            }
+        }
+        try scalars.withUnsafeBufferPointer { v throws(ModelError) in
+            try requireFinite(v, shape: layout.shape, path: path)
+        }
+        return Tensor(shape: layout.shape, scalars: scalars)
+    }
+
+    /// Where the values of an `.npy` file are and what they are, from its first bytes.
+    private static func parseHeader(_ bytes: [UInt8], fileSize: Int, path: String)
+        throws(ModelError)
+        -> (shape: Shape, element: ElementType, start: Int, count: Int)
+    {
         func fail(_ problem: String) -> ModelError { .file(path: path, problem: problem) }
         let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else {
@@ -59,23 +76,65 @@ public enum NumpyFile {
             throw fail("unsupported element type '\(type)'; use float32, float64, int32 or int64")
         }
         let start = headerStart + headerLength
-        guard let count = Tensor.elementCount(shape), count <= (bytes.count - start) / element.size,
-            bytes.count - start == count * element.size
+        guard let count = Tensor.elementCount(shape), count <= (fileSize - start) / element.size,
+            fileSize - start == count * element.size
         else {
             throw fail(
-                "shape \(ModelError.render(shape)) does not match the \(bytes.count - start) bytes of "
+                "shape \(ModelError.render(shape)) does not match the \(fileSize - start) bytes of "
                     + "data in the file")
         }
-        let scalars = bytes.withUnsafeBytes { raw in
-            (0..<count).map { element.load(raw, at: start + $0 * element.size) }
-        }
+        return (shape, element, start, count)
+    }
+
+    /// Refuses NaN and infinity, naming the row and column.
+    private static func requireFinite(
+        _ values: UnsafeBufferPointer<Float>, shape: Shape, path: String
+    )
+        throws(ModelError)
+    {
         let width = shape.count == 2 ? max(shape[1], 1) : 1
-        if let index = scalars.firstIndex(where: { !$0.isFinite }) {
-            throw fail(
-                "row \(index / width + 1), column \(index % width + 1) is \(scalars[index]); data must be "
-                    + "finite")
+        if let index = values.firstIndex(where: { !$0.isFinite }) {
+            throw .file(
+                path: path,
+                problem:
+                    "row \(index / width + 1), column \(index % width + 1) is \(values[index]); "
+                    + "data must be finite")
         }
-        return Tensor(shape: shape, scalars: scalars)
+    }
+
+    /// Maps a float32, little-endian, C-ordered `.npy` file into memory instead of reading it,
+    /// so that processes on one machine share its pages; other files are read as `read` does.
+    /// The header and every value are checked once.
+    public static func map(_ path: String) throws(ModelError) -> any Samples {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            return try read(path)
+        }
+        let size = Int(info.st_size)
+        let descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else { return try read(path) }
+        defer { close(descriptor) }
+        var prefix = [UInt8](repeating: 0, count: min(size, 65536))
+        guard Foundation.read(descriptor, &prefix, prefix.count) == prefix.count else {
+            return try read(path)
+        }
+        let layout = try parseHeader(prefix, fileSize: size, path: path)
+        // Floats are read in place only when they are float32 and start on a 4-byte boundary.
+        guard layout.element == .float32, layout.start % 4 == 0, layout.count > 0,
+            let base = mmap(nil, size, PROT_READ, MAP_SHARED, descriptor, 0), base != MAP_FAILED
+        else { return try read(path) }
+        let samples = MappedSamples(
+            shape: layout.shape, mapping: .init(base: base, length: size), offset: layout.start)
+        let problem: ModelError? = samples.withUnsafeValues { v -> ModelError? in
+            do throws(ModelError) {
+                try requireFinite(v, shape: layout.shape, path: path)
+            } catch {
+                return error
+            }
+            return nil
+        }
+        if let problem { throw problem }
+        return samples
     }
 
     /// Writes `tensor` as float32 `.npy`, atomically.
@@ -124,7 +183,7 @@ public enum NumpyFile {
     }
 
     /// The element types nntrain reads, little-endian.
-    private enum ElementType {
+    private enum ElementType: Equatable {
         case float32, float64, int8, int16, int32, int64, uint8, uint16, uint32, uint64, bool
 
         init?(descr: String) {

@@ -2,7 +2,7 @@ extension Sequential {
     /// Stops when ranks were given different configurations or data: training would silently
     /// diverge otherwise. Every rank learns the outcome, and rank 0 reports it.
     func checkAgreement(
-        x: Tensor, y: Tensor, batchSize: Int, epochs: Int, shuffle: Bool,
+        x: any Samples, y: Tensor, batchSize: Int, epochs: Int, shuffle: Bool,
         over world: any Communicator
     ) throws {
         guard world.size > 1 else { return }
@@ -108,12 +108,12 @@ enum Fingerprint {
         return hash
     }
 
-    static func of(_ tensors: Tensor...) -> UInt64 {
+    static func of(_ samples: any Samples...) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for tensor in tensors {
-            for extent in tensor.shape { hash = (hash ^ UInt64(extent)) &* 0x100_0000_01b3 }
-            for value in tensor.values {
-                hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3
+        for sample in samples {
+            for extent in sample.shape { hash = (hash ^ UInt64(extent)) &* 0x100_0000_01b3 }
+            sample.withUnsafeValues { values in
+                for value in values { hash = (hash ^ UInt64(value.bitPattern)) &* 0x100_0000_01b3 }
             }
         }
         return hash

@@ -5,13 +5,13 @@ extension Sequential {
     ///
     /// - Throws: `ModelError` naming the problem (sample counts, feature count, labels out of
     ///   range for the output, NaN or infinite values, `compile` missing when `y` is given).
-    public func validate(x: Tensor, y: Tensor?) throws(ModelError) {
+    public func validate(x: any Samples, y: Tensor?) throws(ModelError) {
         try prepare(x: x, y: y)
         if let y { _ = try resolvedMetrics(targetWidth: y.rowWidth) }
     }
 
     /// Checks `x` (and `y`, when given) against the model, building it from `x` if needed.
-    func prepare(x: Tensor, y: Tensor?, role: String = "x") throws(ModelError) {
+    func prepare(x: any Samples, y: Tensor?, role: String = "x") throws(ModelError) {
         guard isCompiled || y == nil else { throw .notCompiled }
         guard x.shape.count == 2 else {
             throw .invalidData(
@@ -47,12 +47,15 @@ extension Sequential {
     }
 
     /// Refuses NaN and infinity, naming the sample and feature.
-    static func requireFinite(_ t: Tensor, role: String) throws(ModelError) {
-        let width = t.rowWidth
-        for (index, value) in t.values.enumerated() where !value.isFinite {
+    static func requireFinite(_ t: any Samples, role: String) throws(ModelError) {
+        let width = max(t.rowWidth, 1)
+        let bad: (Int, Float)? = t.withUnsafeValues { values in
+            values.firstIndex(where: { !$0.isFinite }).map { ($0, values[$0]) }
+        }
+        if let (index, value) = bad {
             throw .invalidData(
-                "\(role) contains \(value) at sample \(index / max(width, 1)), feature "
-                    + "\(index % max(width, 1)); training data must be finite.")
+                "\(role) contains \(value) at sample \(index / width), feature \(index % width); "
+                    + "training data must be finite.")
         }
     }
 

@@ -7,7 +7,7 @@ extension Sequential {
     /// The loss includes the regularization penalty, as in Keras. With a communicator, rows are
     /// split over the ranks and every rank gets the global values.
     public func evaluate(
-        x: Tensor, y: Tensor, batchSize: Int = 32, verbose: Int = 1,
+        x: any Samples, y: Tensor, batchSize: Int = 32, verbose: Int = 1,
         communicator: any Communicator = LocalCommunicator()
     ) throws -> [String: Double] {
         guard isCompiled else { throw ModelError.notCompiled }
@@ -24,7 +24,7 @@ extension Sequential {
     }
 
     /// The loss and metrics over `x`, `y`, in sorted key order, from one allreduce.
-    func measure(x: Tensor, y: Tensor, batchSize: Int, world: any Communicator) throws
+    func measure(x: any Samples, y: Tensor, batchSize: Int, world: any Communicator) throws
         -> [(key: String, value: Double)]
     {
         let metrics = try resolvedMetrics(targetWidth: y.rowWidth)
@@ -73,7 +73,7 @@ extension Sequential {
     /// With a communicator, each rank computes a contiguous block of rows and rank 0 gathers
     /// them: rank 0 gets every row, the other ranks a tensor with no rows.
     public func predict(
-        x: Tensor, batchSize: Int = 32, verbose: Int = 1,
+        x: any Samples, batchSize: Int = 32, verbose: Int = 1,
         communicator: any Communicator = LocalCommunicator()
     ) throws -> Tensor {
         try Self.checkPositive(batchSize, "batch_size")

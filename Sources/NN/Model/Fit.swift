@@ -32,14 +32,14 @@ extension Sequential {
     ///   disagree or a collective fails, and whatever a callback throws.
     @discardableResult
     public func fit(
-        x: Tensor, y: Tensor, batchSize: Int = 32, epochs: Int = 1, shuffle: Bool = true,
+        x: any Samples, y: Tensor, batchSize: Int = 32, epochs: Int = 1, shuffle: Bool = true,
         verbose: Int = 1, callbacks: [any Callback] = [], validationSplit: Double = 0,
         validationData: (x: Tensor, y: Tensor)? = nil, classWeight: [Int: Float]? = nil,
         sampleWeight: Tensor? = nil, initialEpoch: Int = 0,
         communicator: any Communicator = LocalCommunicator()
     ) throws -> History {
         let (trainX, trainY, weights, validation) = try together(communicator, "start training") {
-            () throws -> (Tensor, Tensor, Tensor?, (x: Tensor, y: Tensor)?) in
+            () throws -> (any Samples, Tensor, Tensor?, (x: any Samples, y: Tensor)?) in
             guard isCompiled else { throw ModelError.notCompiled }
             try Self.checkPositive(batchSize, "batch_size")
             guard epochs >= 0 else {
@@ -60,8 +60,8 @@ extension Sequential {
             try prepare(x: x, y: y)
             var weights = try sampleWeights(
                 y: y, classWeight: classWeight, sampleWeight: sampleWeight)
-            var (trainX, trainY) = (x, y)
-            var validation = validationData
+            var (trainX, trainY): (any Samples, Tensor) = (x, y)
+            var validation: (x: any Samples, y: Tensor)? = validationData.map { ($0.x, $0.y) }
             if validation == nil, validationSplit > 0 {
                 let splitAt = Int((Double(x.rows) * (1 - validationSplit)).rounded(.down))
                 guard splitAt > 0, splitAt < x.rows else {
@@ -69,8 +69,8 @@ extension Sequential {
                         "validation_split=\(validationSplit) leaves no samples for training or "
                             + "validation out of \(x.rows).")
                 }
-                validation = (x.rows(splitAt..<x.rows), y.rows(splitAt..<y.rows))
-                (trainX, trainY) = (x.rows(0..<splitAt), y.rows(0..<splitAt))
+                validation = (x.slice(splitAt..<x.rows), y.rows(splitAt..<y.rows))
+                (trainX, trainY) = (x.slice(0..<splitAt), y.rows(0..<splitAt))
                 weights = weights.map { Tensor(Array($0.values.prefix(splitAt))) }
             }
             if let validation {

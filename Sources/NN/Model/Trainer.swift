@@ -1,7 +1,7 @@
 /// One `fit` call's training loop: the shuffled order, the step, and the epoch's sums.
 final class Trainer {
     let model: Sequential
-    let x: Tensor
+    let x: any Samples
     let y: Tensor
     /// Per-sample loss weights, when `sampleWeight` or `classWeight` was given.
     let weights: Tensor?
@@ -19,7 +19,7 @@ final class Trainer {
     private let wantsBatchLogs: Bool
 
     init(
-        model: Sequential, x: Tensor, y: Tensor, weights: Tensor? = nil, batchSize: Int,
+        model: Sequential, x: any Samples, y: Tensor, weights: Tensor? = nil, batchSize: Int,
         world: any Communicator, callbacks: [any Callback] = []
     ) throws {
         self.model = model
@@ -171,7 +171,7 @@ final class Trainer {
 /// Copies a batch's rows from the data into the model's input and target buffers.
 enum Batches {
     static func gather(
-        _ x: Tensor, _ y: Tensor, order: [Int], from first: Int, count: Int,
+        _ x: any Samples, _ y: Tensor, order: [Int], from first: Int, count: Int,
         into inputs: Buffer, _ targets: Buffer
     ) {
         copyRows(x, order: order, from: first, count: count, into: inputs)
@@ -179,11 +179,11 @@ enum Batches {
     }
 
     static func copyRows(
-        _ source: Tensor, order: [Int], from first: Int, count: Int, into buffer: Buffer
+        _ source: any Samples, order: [Int], from first: Int, count: Int, into buffer: Buffer
     ) {
         let width = source.rowWidth
         buffer.tensor.setRows(count)
-        source.scalars.withUnsafeBufferPointer { s in
+        source.withUnsafeValues { s in
             buffer.tensor.scalars.withUnsafeMutableBufferPointer { d in
                 for r in 0..<count {
                     (d.baseAddress! + r * width).update(

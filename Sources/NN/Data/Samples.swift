@@ -1,0 +1,65 @@
+import Foundation
+
+/// Rows of samples that training and inference read: a `Tensor` in memory, or a float32 `.npy`
+/// file mapped into memory (`NumpyFile.map`), whose pages every rank on a machine shares.
+public protocol Samples {
+    /// `[rows, features]` (or `[rows]`).
+    var shape: Shape { get }
+    /// Calls `body` with the row-major values.
+    func withUnsafeValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
+    /// Rows `range`, as a copy or a view.
+    func slice(_ range: Range<Int>) -> any Samples
+}
+
+extension Samples {
+    /// The number of samples.
+    public var rows: Int { shape.first ?? 1 }
+    /// The values per sample.
+    public var rowWidth: Int { shape.dropFirst().reduce(1, *) }
+}
+
+extension Tensor: Samples {
+    public func withUnsafeValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
+    {
+        try scalars.withUnsafeBufferPointer {
+            try body(UnsafeBufferPointer(rebasing: $0[0..<count]))
+        }
+    }
+
+    public func slice(_ range: Range<Int>) -> any Samples { rows(range) }
+}
+
+/// A float32, C-ordered `.npy` file mapped read-only into memory: the values are read from the
+/// page cache, which the ranks on one machine share, instead of being copied into each process.
+public final class MappedSamples: Samples, @unchecked Sendable {
+    public let shape: Shape
+    /// The mapping, shared by the slices made from it.
+    private let mapping: Mapping
+    private let offset: Int
+
+    final class Mapping {
+        let base: UnsafeMutableRawPointer
+        let length: Int
+        init(base: UnsafeMutableRawPointer, length: Int) {
+            (self.base, self.length) = (base, length)
+        }
+        deinit { munmap(base, length) }
+    }
+
+    init(shape: Shape, mapping: Mapping, offset: Int) {
+        (self.shape, self.mapping, self.offset) = (shape, mapping, offset)
+    }
+
+    public func withUnsafeValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
+    {
+        let start = (mapping.base + offset).assumingMemoryBound(to: Float.self)
+        return try body(UnsafeBufferPointer(start: start, count: shape.reduce(1, *)))
+    }
+
+    public func slice(_ range: Range<Int>) -> any Samples {
+        var newShape = shape
+        newShape[0] = range.count
+        return MappedSamples(
+            shape: newShape, mapping: mapping, offset: offset + 4 * rowWidth * range.lowerBound)
+    }
+}
