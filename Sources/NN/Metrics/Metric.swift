@@ -163,6 +163,13 @@ public struct LossMetric: Metric {
     public let name: String
     public let loss: any Loss
     public var stateSize: Int { 2 }
+    /// Per-sample losses of a batch, sized by the first batch and reused (training allocates
+    /// nothing per step).
+    private let scratch = Scratch()
+
+    final class Scratch: @unchecked Sendable {
+        var values: [Float] = []
+    }
 
     public init(name: String, loss: any Loss) {
         self.name = name
@@ -173,10 +180,13 @@ public struct LossMetric: Metric {
         predictions: Tensor, targets: Tensor, weights: UnsafePointer<Float>?,
         into state: UnsafeMutablePointer<Double>
     ) {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(predictions.rows, 1)) {
-            losses in
+        let rows = predictions.rows
+        if scratch.values.count < max(rows, 1) {
+            scratch.values = [Float](repeating: 0, count: max(rows, 1))
+        }
+        scratch.values.withUnsafeMutableBufferPointer { losses in
             loss.sampleLosses(predictions: predictions, targets: targets, into: losses.baseAddress!)
-            for row in 0..<predictions.rows {
+            for row in 0..<rows {
                 let weight = Double(weights?[row] ?? 1)
                 state[0] += weight * Double(losses[row])
                 state[1] += weight
