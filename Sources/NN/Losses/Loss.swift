@@ -10,6 +10,12 @@ public protocol Loss: Sendable {
     /// Writes the loss of each row of `predictions` into `losses` (one value per row).
     func sampleLosses(
         predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>)
+    /// Writes the per-row losses and `scale · ∂sum/∂predictions` in one call: what a training
+    /// step needs. The default calls `gradient` and `sampleLosses`; a loss that shares work
+    /// between them (a softmax) overrides it.
+    func lossesAndGradient(
+        predictions: Tensor, targets: Tensor, scale: Float, losses: UnsafeMutablePointer<Float>,
+        into gradient: inout Tensor)
     /// Writes `scale · ∂sum/∂predictions` into `gradient` (same shape as `predictions`).
     func gradient(predictions: Tensor, targets: Tensor, scale: Float, into gradient: inout Tensor)
     /// The loss to compute from the pre-activation values when the model's output layer ends
@@ -21,6 +27,14 @@ public protocol Loss: Sendable {
 }
 
 extension Loss {
+    public func lossesAndGradient(
+        predictions: Tensor, targets: Tensor, scale: Float, losses: UnsafeMutablePointer<Float>,
+        into gradient: inout Tensor
+    ) {
+        self.gradient(predictions: predictions, targets: targets, scale: scale, into: &gradient)
+        sampleLosses(predictions: predictions, targets: targets, into: losses)
+    }
+
     /// The sum of the per-sample losses over the rows of `predictions`.
     public func sum(predictions: Tensor, targets: Tensor) -> Double {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: max(predictions.rows, 1)) {

@@ -51,6 +51,40 @@ public struct SparseCategoricalCrossentropy: Loss {
         }
     }
 
+    /// From logits, one pass computes the softmax for both the loss and its gradient, with the
+    /// same arithmetic as `sampleLosses` and `gradient` make separately.
+    public func lossesAndGradient(
+        predictions: Tensor, targets: Tensor, scale: Float, losses: UnsafeMutablePointer<Float>,
+        into gradient: inout Tensor
+    ) {
+        guard fromLogits else {
+            self.gradient(predictions: predictions, targets: targets, scale: scale, into: &gradient)
+            sampleLosses(predictions: predictions, targets: targets, into: losses)
+            return
+        }
+        let rows = predictions.rows, width = predictions.rowWidth
+        gradient.setRows(rows)
+        predictions.scalars.withUnsafeBufferPointer { p in
+            gradient.scalars.withUnsafeMutableBufferPointer { g in
+                for r in 0..<rows {
+                    let row = p.baseAddress! + r * width, out = g.baseAddress! + r * width
+                    let label = Int(targets.scalars[r])
+                    var maximum = -Float.infinity
+                    for j in 0..<width { maximum = max(maximum, row[j]) }
+                    var total: Float = 0
+                    for j in 0..<width {
+                        out[j] = Foundation.exp(row[j] - maximum)
+                        total += out[j]
+                    }
+                    losses[r] = maximum + Foundation.log(total) - row[label]
+                    let inverse = 1 / total
+                    for j in 0..<width { out[j] = out[j] * inverse * scale }
+                    out[label] -= scale
+                }
+            }
+        }
+    }
+
     public func gradient(
         predictions: Tensor, targets: Tensor, scale: Float, into gradient: inout Tensor
     ) {

@@ -304,12 +304,11 @@ public final class Sequential {
         let loss = trainingLoss!
         let input = lossInput, targets = targets!.tensor
         let rows = input.rows
-        loss.gradient(
-            predictions: input, targets: targets, scale: scale,
-            into: &gradients[layers.count].tensor)
         return sampleLossValues.withUnsafeMutableBufferPointer { losses in
             let l = losses.baseAddress!
-            loss.sampleLosses(predictions: input, targets: targets, into: l)
+            loss.lossesAndGradient(
+                predictions: input, targets: targets, scale: scale, losses: l,
+                into: &gradients[layers.count].tensor)
             var total = 0.0
             guard weighted, let weights = batchWeights else {
                 for r in 0..<rows { total += Double(l[r]) }

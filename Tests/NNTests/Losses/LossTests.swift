@@ -185,3 +185,26 @@ enum LossFixtures {
         }
     }
 }
+
+/// The fused loss-and-gradient pass training uses gives exactly what the two separate calls do.
+@Suite struct FusedLossTests {
+    @Test(arguments: [true, false])
+    func fusedMatchesSeparateBitForBit(_ fromLogits: Bool) {
+        let loss = SparseCategoricalCrossentropy(fromLogits: fromLogits)
+        let p = Tensor(
+            shape: [4, 3], scalars: [0.2, 0.5, 0.3, 3, -1, 0.5, 0.1, 0.1, 0.8, -2, 4, 1])
+        let t = Tensor([1, 0, 2, 1])
+        var separate = Tensor(zeros: [4, 3]), fused = Tensor(zeros: [4, 3])
+        loss.gradient(predictions: p, targets: t, scale: 0.25, into: &separate)
+        var a = [Float](repeating: 0, count: 4), b = [Float](repeating: 0, count: 4)
+        a.withUnsafeMutableBufferPointer {
+            loss.sampleLosses(predictions: p, targets: t, into: $0.baseAddress!)
+        }
+        b.withUnsafeMutableBufferPointer {
+            loss.lossesAndGradient(
+                predictions: p, targets: t, scale: 0.25, losses: $0.baseAddress!, into: &fused)
+        }
+        #expect(a == b)
+        #expect(separate == fused)
+    }
+}
