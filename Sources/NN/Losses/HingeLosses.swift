@@ -4,14 +4,6 @@ enum HingeLabels {
     static func areBinary(_ targets: Tensor) -> Bool {
         targets.values.allSatisfy { $0 == 0 || $0 == 1 }
     }
-
-    /// The targets as Keras's hinge sees them, into a buffer of the same shape.
-    static func converted(_ targets: Tensor) -> Tensor {
-        guard areBinary(targets) else { return targets }
-        var result = targets
-        for i in 0..<targets.count { result.scalars[i] = 2 * targets.scalars[i] - 1 }
-        return result
-    }
 }
 
 /// `mean(max(1 − t · p, 0))` with −1/1 labels. Keras: `Hinge()`.

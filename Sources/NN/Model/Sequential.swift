@@ -274,13 +274,14 @@ public final class Sequential {
         bufferAllocations += 1
     }
 
-    /// Runs the layers over the rows in `activations[0]`.
-    func forward(training: Bool) {
+    /// Runs the layers over the rows in `activations[0]`; `needsOutput` false skips applying a
+    /// final activation the loss reads past (a training step without metrics needs only logits).
+    func forward(training: Bool, needsOutput: Bool = true) {
         for (index, layer) in layers.enumerated() {
             layer.forward(
                 activations[index].tensor, into: &activations[index + 1].tensor, training: training)
         }
-        guard let logitsActivation, let probabilities else { return }
+        guard needsOutput, let logitsActivation, let probabilities else { return }
         let logits = activations[layers.count]
         let rows = logits.tensor.rows, width = logits.tensor.rowWidth
         probabilities.tensor.setRows(rows)
@@ -360,16 +361,20 @@ public final class Sequential {
         return total
     }
 
-    /// Adds the penalty's gradient to the weight gradients.
-    func addRegularizationGradients() {
+    /// Adds the penalty's gradient to the weight gradients and returns the penalty, in one pass
+    /// over the penalised weights (before the optimizer moves them, as Keras logs it).
+    func addRegularizationGradients() -> Double {
+        var total = 0.0
         store.values.withUnsafeBufferPointer { w in
             store.gradients.withUnsafeMutableBufferPointer { g in
                 for (slot, regularizer) in regularized {
-                    regularizer.addGradient(
-                        of: w.baseAddress! + slot.offset, to: g.baseAddress! + slot.offset,
+                    total += regularizer.penalty(
+                        w.baseAddress! + slot.offset,
+                        addingGradientTo: g.baseAddress! + slot.offset,
                         count: slot.count)
                 }
             }
         }
+        return total
     }
 }

@@ -9,6 +9,8 @@ final class Trainer {
     let world: any Communicator
     let metrics: [any Metric]
     let steps: Int
+    /// The most rows this rank holds in one step.
+    let shardRows: Int
     private var order: [Int]
     private var lossState = MeanState()
     /// Every metric's sums for the epoch so far, laid end to end.
@@ -40,7 +42,7 @@ final class Trainer {
         metricStates = [Double](repeating: 0, count: total)
         stepStates = [Double](repeating: 0, count: total)
         wantsBatchLogs = callbacks.contains { $0.wantsBatchLogs }
-        let shardRows = (min(batchSize, x.rows) + world.size - 1) / world.size
+        shardRows = (min(batchSize, x.rows) + world.size - 1) / world.size
         model.reserve(rows: shardRows, targetShape: Array(y.shape.dropFirst()))
         // Tail of the one allreduce: loss sum, every metric's sums, row count.
         model.store.reserveStatistics(2 + total)
@@ -58,7 +60,6 @@ final class Trainer {
         progress: inout ProgressLog, afterStep: ((Int) throws -> Void)? = nil
     ) throws {
         // Validation or a callback may have used the buffers for other shapes since.
-        let shardRows = (min(batchSize, x.rows) + world.size - 1) / world.size
         model.reserve(rows: shardRows, targetShape: Array(y.shape.dropFirst()))
         if first == 0 {
             lossState = MeanState()
@@ -92,7 +93,7 @@ final class Trainer {
                 weights, order: order, from: start + mine.lowerBound, count: mine.count,
                 into: model.batchWeights!)
         }
-        model.forward(training: true)
+        model.forward(training: true, needsOutput: !metrics.isEmpty)
         let localLoss = model.lossAndGradient(scale: 1 / Float(batchRows), weighted: weights != nil)
         model.backward()
 
@@ -104,7 +105,8 @@ final class Trainer {
         try world.allreduceSum(&store.gradients)  // the one collective per step
 
         // Keras logs the batch loss with the penalty of the weights it was computed with.
-        let penalty = model.regularizationPenalty()
+        // The penalty of the weights the loss was computed with, and its gradient, in one pass.
+        let penalty = model.addRegularizationGradients()
         let rows = Double(store.gradients[tail + 1 + stepStates.count])
         let batchLoss = Double(store.gradients[tail]) + penalty * rows
         // Every rank sees the same reduced loss, so every rank stops at the same step.
@@ -115,7 +117,6 @@ final class Trainer {
         for index in metricStates.indices {
             metricStates[index] += Double(store.gradients[tail + 1 + index])
         }
-        model.addRegularizationGradients()
         model.optimizer.update(parameters: &store.values, gradients: &store.gradients)
     }
 

@@ -23,29 +23,28 @@ public struct Regularizer: Sendable, Equatable {
         Regularizer(l1: l1, l2: l2)
     }
 
-    /// The penalty for the weights at `values[range]`.
+    /// The penalty for `count` weights.
     func penalty(_ values: UnsafePointer<Float>, count: Int) -> Double {
-        var absolute: Float = 0, squares: Float = 0
-        for i in 0..<count {
-            absolute += abs(values[i])
-            squares += values[i] * values[i]
-        }
-        return Double(l1 * absolute) + Double(l2 * squares)
+        penalty(values, addingGradientTo: nil, count: count)
     }
 
-    /// Adds the penalty's gradient (`l1 · sign(w) + 2 · l2 · w`) to `gradient`.
-    func addGradient(
-        of values: UnsafePointer<Float>, to gradient: UnsafeMutablePointer<Float>, count: Int
-    ) {
+    /// The penalty for `count` weights, adding its gradient (`l1 · sign(w) + 2 · l2 · w`) to
+    /// `gradient` in the same pass when one is given.
+    func penalty(
+        _ values: UnsafePointer<Float>, addingGradientTo gradient: UnsafeMutablePointer<Float>?,
+        count: Int
+    ) -> Double {
+        var absolute: Float = 0, squares: Float = 0
         let twiceL2 = 2 * l2
-        if l1 == 0 {
-            for i in 0..<count { gradient[i] += twiceL2 * values[i] }
-        } else {
-            for i in 0..<count {
-                let w = values[i]
+        for i in 0..<count {
+            let w = values[i]
+            absolute += abs(w)
+            squares += w * w
+            if let gradient {
                 let sign: Float = w > 0 ? 1 : (w < 0 ? -1 : 0)
-                gradient[i] += l1 * sign + twiceL2 * w
+                gradient[i] += l1 == 0 ? twiceL2 * w : l1 * sign + twiceL2 * w
             }
         }
+        return Double(l1 * absolute) + Double(l2 * squares)
     }
 }
