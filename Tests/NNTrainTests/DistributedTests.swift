@@ -84,7 +84,8 @@ import Testing
         let parallel = try Runner.mpi(4, ["--epochs", "4"])
         #expect(single.status == 0 && parallel.status == 0, "\(parallel.stderr)")
         let a = Runner.logLines(single.stdout), b = Runner.logLines(parallel.stdout)
-        #expect(a.count == 9 && b.count == 9)  // 4 × (Epoch line, epoch log) and the test evaluation
+        // 4 × (Epoch line, epoch log) and the test evaluation
+        #expect(a.count == 9 && b.count == 9)
         for (x, y) in zip(a, b) { expectSameLogLine(x, y) }
         #expect(parallel.stdout.contains("Test accuracy:"))
         #expect(parallel.stdout.components(separatedBy: "Confusion matrix").count == 2)
