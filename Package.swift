@@ -58,7 +58,7 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
-        .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "TestSupport"]),
+        .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "CKernels", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
         .testTarget(
             name: "NNSavingTests", dependencies: ["NNSaving", "nntrain-h5check", "TestSupport"]),

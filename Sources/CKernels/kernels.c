@@ -1,185 +1,191 @@
 #include "nn_kernels.h"
 
-#include <math.h>
+#include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
+// Every kernel is written once, over a vector of W lanes (clang's ext_vector_type), and built for
+// W = 16 (AVX-512), 8 (AVX2), 4 (SSE2) and 1 (the tail). The widest the CPU supports runs the
+// bulk and W = 1 the remaining elements. Each lane does exactly the scalar operations in the
+// same order, each correctly rounded, and contraction into fused multiply-adds is off, so a
+// result does not depend on which width ran.
+#pragma STDC FP_CONTRACT OFF
+
+#define NN_LOAD(V, p) ({ V nn_value_; memcpy(&nn_value_, (p), sizeof nn_value_); nn_value_; })
+#define NN_STORE(p, value) ({ __typeof__(value) nn_stored_ = (value); memcpy((p), &nn_stored_, sizeof nn_stored_); })
+#define NN_SQRT(x) __builtin_elementwise_sqrt(x)
+
+// Instantiates a kernel body `BODY(V, M)` (V: float vector type, M: the same-sized int vector
+// type) as `static size_t NAME(size_t i, size_t n, ARGS)`, which processes whole vectors from
+// element i and returns where it stopped.
+#define NN_INSTANCE(NAME, TARGET, W, BODY, ...)                                                \
+    __attribute__((target(TARGET))) static size_t NAME(size_t i, size_t n, __VA_ARGS__) {      \
+        typedef float V __attribute__((ext_vector_type(W)));                                   \
+        typedef int M __attribute__((ext_vector_type(W)));                                     \
+        (void)sizeof(M);                                                                       \
+        for (; i + (W) <= n; i += (W)) { BODY(V, M) }                                          \
+        return i;                                                                              \
+    }
+
+#define NN_KERNEL(NAME, BODY, ...)                                                             \
+    NN_INSTANCE(NAME##_16, "avx512f", 16, BODY, __VA_ARGS__)                                   \
+    NN_INSTANCE(NAME##_8, "avx2", 8, BODY, __VA_ARGS__)                                        \
+    NN_INSTANCE(NAME##_4, "sse2", 4, BODY, __VA_ARGS__)                                        \
+    NN_INSTANCE(NAME##_1, "sse2", 1, BODY, __VA_ARGS__)
+
+// The bulk at the chosen width, then the tail one element at a time.
+#define NN_RUN(NAME, n, ...)                                                                   \
+    do {                                                                                       \
+        size_t nn_done_ = nn_width == 16  ? NAME##_16(0, (n), __VA_ARGS__)                     \
+                          : nn_width == 8 ? NAME##_8(0, (n), __VA_ARGS__)                      \
+                          : nn_width == 4 ? NAME##_4(0, (n), __VA_ARGS__)                      \
+                                          : 0;                                                 \
+        NAME##_1(nn_done_, (n), __VA_ARGS__);                                                  \
+    } while (0)
+
+static int nn_width = 4;
+
+__attribute__((constructor)) static void nn_choose_width(void) {
+    __builtin_cpu_init();
+    nn_width = __builtin_cpu_supports("avx512f") ? 16 : __builtin_cpu_supports("avx2") ? 8 : 4;
+}
+
+int nn_kernels_width(void) { return nn_width; }
+
+int nn_kernels_set_width(int width) {
+    int previous = nn_width;
+    if (width == 16 && !__builtin_cpu_supports("avx512f")) return previous;
+    if (width == 8 && !__builtin_cpu_supports("avx2")) return previous;
+    if (width == 16 || width == 8 || width == 4 || width == 1) nn_width = width;
+    return previous;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#define NN_ADAM_BODY(V, M)                                                                     \
+    V gi = NN_LOAD(V, g + i), mi = NN_LOAD(V, m + i), vi = NN_LOAD(V, v + i);                  \
+    mi = mi + (gi - mi) * one_minus_beta1;                                                     \
+    vi = vi + (gi * gi - vi) * one_minus_beta2;                                                \
+    NN_STORE(m + i, mi);                                                                       \
+    NN_STORE(v + i, vi);                                                                       \
+    NN_STORE(w + i, NN_LOAD(V, w + i) - mi * alpha / (NN_SQRT(vi) + epsilon));
+
+NN_KERNEL(adam, NN_ADAM_BODY, float *w, const float *g, float *m, float *v, float alpha,
+          float one_minus_beta1, float one_minus_beta2, float epsilon)
 
 void nn_adam_update(float *w, const float *g, float *m, float *v, size_t n, float alpha,
                     float one_minus_beta1, float one_minus_beta2, float epsilon) {
-    size_t i = 0;
-#if defined(__SSE2__)
-    const __m128 a = _mm_set1_ps(alpha), b1 = _mm_set1_ps(one_minus_beta1),
-                 b2 = _mm_set1_ps(one_minus_beta2), e = _mm_set1_ps(epsilon);
-    for (; i + 4 <= n; i += 4) {
-        __m128 gi = _mm_loadu_ps(g + i), mi = _mm_loadu_ps(m + i), vi = _mm_loadu_ps(v + i);
-        mi = _mm_add_ps(mi, _mm_mul_ps(_mm_sub_ps(gi, mi), b1));
-        vi = _mm_add_ps(vi, _mm_mul_ps(_mm_sub_ps(_mm_mul_ps(gi, gi), vi), b2));
-        _mm_storeu_ps(m + i, mi);
-        _mm_storeu_ps(v + i, vi);
-        __m128 step = _mm_div_ps(_mm_mul_ps(mi, a), _mm_add_ps(_mm_sqrt_ps(vi), e));
-        _mm_storeu_ps(w + i, _mm_sub_ps(_mm_loadu_ps(w + i), step));
-    }
-#endif
-    for (; i < n; i++) {
-        float mi = m[i] + (g[i] - m[i]) * one_minus_beta1;
-        float vi = v[i] + (g[i] * g[i] - v[i]) * one_minus_beta2;
-        m[i] = mi;
-        v[i] = vi;
-        w[i] -= mi * alpha / (sqrtf(vi) + epsilon);
-    }
+    NN_RUN(adam, n, w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon);
 }
+
+// max(z, 0) that keeps NaN: clear z's bits where z < 0 (comparisons give all-ones lanes).
+#define NN_BIAS_RELU_BODY(V, M)                                                                \
+    V z = NN_LOAD(V, row + i) + NN_LOAD(V, b + i);                                             \
+    NN_STORE(row + i, (V)(~(z < 0) & (M)z));
+
+NN_KERNEL(bias_relu, NN_BIAS_RELU_BODY, float *row, const float *b)
 
 void nn_bias_relu(float *y, const float *b, size_t rows, size_t width) {
-    for (size_t r = 0; r < rows; r++) {
-        float *row = y + r * width;
-        size_t j = 0;
-#if defined(__SSE2__)
-        const __m128 zero = _mm_setzero_ps();
-        for (; j + 4 <= width; j += 4) {
-            __m128 z = _mm_add_ps(_mm_loadu_ps(row + j), _mm_loadu_ps(b + j));
-            // max(z, 0) returning z when z is NaN: select z where !(z < 0).
-            __m128 negative = _mm_cmplt_ps(z, zero);
-            _mm_storeu_ps(row + j, _mm_andnot_ps(negative, z));
-        }
-#endif
-        for (; j < width; j++) {
-            float z = row[j] + b[j];
-            row[j] = z < 0 ? 0 : z;
-        }
-    }
+    for (size_t r = 0; r < rows; r++) NN_RUN(bias_relu, width, y + r * width, b);
 }
+
+#define NN_RELU_BACKWARD_BODY(V, M)                                                            \
+    NN_STORE(gradient + i, (V)((NN_LOAD(V, output + i) > 0) & (M)NN_LOAD(V, gradient + i)));
+
+NN_KERNEL(relu_backward, NN_RELU_BACKWARD_BODY, const float *output, float *gradient)
 
 void nn_relu_backward(const float *output, float *gradient, size_t n) {
-    size_t i = 0;
-#if defined(__SSE2__)
-    const __m128 zero = _mm_setzero_ps();
-    for (; i + 4 <= n; i += 4) {
-        __m128 active = _mm_cmpgt_ps(_mm_loadu_ps(output + i), zero);
-        _mm_storeu_ps(gradient + i, _mm_and_ps(active, _mm_loadu_ps(gradient + i)));
-    }
-#endif
-    for (; i < n; i++) gradient[i] = output[i] > 0 ? gradient[i] : 0;
+    NN_RUN(relu_backward, n, output, gradient);
 }
 
-#if defined(__SSE2__)
-#define NN_SET(x) _mm_set1_ps(x)
-#endif
+// RMSprop's variants are separate instances so the loops carry no per-element branches.
+#define NN_RMSPROP_BODY(V, M, CENTERED, MOMENTUM)                                              \
+    V gi = NN_LOAD(V, g + i);                                                                  \
+    V si = rho * NN_LOAD(V, s + i) + keep * gi * gi;                                           \
+    NN_STORE(s + i, si);                                                                       \
+    V denominator = si;                                                                        \
+    if (CENTERED) {                                                                            \
+        V ai = rho * NN_LOAD(V, mean_gradient + i) + keep * gi;                                \
+        NN_STORE(mean_gradient + i, ai);                                                       \
+        denominator = si - ai * ai;                                                            \
+    }                                                                                          \
+    V step = lr * gi / NN_SQRT(denominator + epsilon);                                         \
+    if (MOMENTUM) {                                                                            \
+        step = momentum * NN_LOAD(V, velocity + i) + step;                                     \
+        NN_STORE(velocity + i, step);                                                          \
+    }                                                                                          \
+    NN_STORE(w + i, NN_LOAD(V, w + i) - step);
+
+#define NN_RMSPROP_PLAIN(V, M) NN_RMSPROP_BODY(V, M, 0, 0)
+#define NN_RMSPROP_CENTERED(V, M) NN_RMSPROP_BODY(V, M, 1, 0)
+#define NN_RMSPROP_MOMENTUM(V, M) NN_RMSPROP_BODY(V, M, 0, 1)
+#define NN_RMSPROP_BOTH(V, M) NN_RMSPROP_BODY(V, M, 1, 1)
+#define NN_RMSPROP_ARGS                                                                        \
+    float *w, const float *g, float *s, float *velocity, float *mean_gradient, float lr,       \
+        float rho, float keep, float momentum, float epsilon
+NN_KERNEL(rmsprop_plain, NN_RMSPROP_PLAIN, NN_RMSPROP_ARGS)
+NN_KERNEL(rmsprop_centered, NN_RMSPROP_CENTERED, NN_RMSPROP_ARGS)
+NN_KERNEL(rmsprop_momentum, NN_RMSPROP_MOMENTUM, NN_RMSPROP_ARGS)
+NN_KERNEL(rmsprop_both, NN_RMSPROP_BOTH, NN_RMSPROP_ARGS)
 
 void nn_rmsprop_update(float *w, const float *g, float *s, float *velocity, float *mean_gradient,
                        size_t n, float lr, float rho, float momentum, float epsilon) {
-    size_t i = 0;
     const float keep = 1 - rho;
-#if defined(__SSE2__)
-    const __m128 vr = NN_SET(rho), vk = NN_SET(keep), vl = NN_SET(lr), ve = NN_SET(epsilon),
-                 vm = NN_SET(momentum);
-    for (; i + 4 <= n; i += 4) {
-        __m128 gi = _mm_loadu_ps(g + i);
-        __m128 si = _mm_add_ps(_mm_mul_ps(vr, _mm_loadu_ps(s + i)), _mm_mul_ps(_mm_mul_ps(vk, gi), gi));
-        _mm_storeu_ps(s + i, si);
-        __m128 denominator = si;
-        if (mean_gradient) {
-            __m128 ai = _mm_add_ps(_mm_mul_ps(vr, _mm_loadu_ps(mean_gradient + i)), _mm_mul_ps(vk, gi));
-            _mm_storeu_ps(mean_gradient + i, ai);
-            denominator = _mm_sub_ps(si, _mm_mul_ps(ai, ai));
-        }
-        __m128 step = _mm_div_ps(_mm_mul_ps(vl, gi), _mm_sqrt_ps(_mm_add_ps(denominator, ve)));
-        if (velocity) {
-            __m128 vi = _mm_add_ps(_mm_mul_ps(vm, _mm_loadu_ps(velocity + i)), step);
-            _mm_storeu_ps(velocity + i, vi);
-            step = vi;
-        }
-        _mm_storeu_ps(w + i, _mm_sub_ps(_mm_loadu_ps(w + i), step));
-    }
-#endif
-    for (; i < n; i++) {
-        float si = rho * s[i] + keep * g[i] * g[i];
-        s[i] = si;
-        float denominator = si;
-        if (mean_gradient) {
-            float ai = rho * mean_gradient[i] + keep * g[i];
-            mean_gradient[i] = ai;
-            denominator = si - ai * ai;
-        }
-        float step = lr * g[i] / sqrtf(denominator + epsilon);
-        if (velocity) {
-            velocity[i] = momentum * velocity[i] + step;
-            step = velocity[i];
-        }
-        w[i] -= step;
-    }
+    if (mean_gradient && velocity)
+        NN_RUN(rmsprop_both, n, w, g, s, velocity, mean_gradient, lr, rho, keep, momentum, epsilon);
+    else if (mean_gradient)
+        NN_RUN(rmsprop_centered, n, w, g, s, velocity, mean_gradient, lr, rho, keep, momentum,
+               epsilon);
+    else if (velocity)
+        NN_RUN(rmsprop_momentum, n, w, g, s, velocity, mean_gradient, lr, rho, keep, momentum,
+               epsilon);
+    else
+        NN_RUN(rmsprop_plain, n, w, g, s, velocity, mean_gradient, lr, rho, keep, momentum, epsilon);
 }
 
+#define NN_ADAGRAD_BODY(V, M)                                                                  \
+    V gi = NN_LOAD(V, g + i);                                                                  \
+    V ai = NN_LOAD(V, a + i) + gi * gi;                                                        \
+    NN_STORE(a + i, ai);                                                                       \
+    NN_STORE(w + i, NN_LOAD(V, w + i) - lr * gi / NN_SQRT(ai + epsilon));
+
+NN_KERNEL(adagrad, NN_ADAGRAD_BODY, float *w, const float *g, float *a, float lr, float epsilon)
+
 void nn_adagrad_update(float *w, const float *g, float *a, size_t n, float lr, float epsilon) {
-    size_t i = 0;
-#if defined(__SSE2__)
-    const __m128 vl = NN_SET(lr), ve = NN_SET(epsilon);
-    for (; i + 4 <= n; i += 4) {
-        __m128 gi = _mm_loadu_ps(g + i);
-        __m128 ai = _mm_add_ps(_mm_loadu_ps(a + i), _mm_mul_ps(gi, gi));
-        _mm_storeu_ps(a + i, ai);
-        __m128 step = _mm_div_ps(_mm_mul_ps(vl, gi), _mm_sqrt_ps(_mm_add_ps(ai, ve)));
-        _mm_storeu_ps(w + i, _mm_sub_ps(_mm_loadu_ps(w + i), step));
-    }
-#endif
-    for (; i < n; i++) {
-        a[i] += g[i] * g[i];
-        w[i] -= lr * g[i] / sqrtf(a[i] + epsilon);
-    }
+    NN_RUN(adagrad, n, w, g, a, lr, epsilon);
 }
+
+#define NN_ADADELTA_BODY(V, M)                                                                 \
+    V gi = NN_LOAD(V, g + i);                                                                  \
+    V egi = rho * NN_LOAD(V, eg + i) + keep * gi * gi;                                         \
+    NN_STORE(eg + i, egi);                                                                     \
+    V edi = NN_LOAD(V, ed + i);                                                                \
+    V delta = -NN_SQRT(edi + epsilon) / NN_SQRT(egi + epsilon) * gi;                           \
+    NN_STORE(ed + i, rho * edi + keep * delta * delta);                                        \
+    NN_STORE(w + i, NN_LOAD(V, w + i) + lr * delta);
+
+NN_KERNEL(adadelta, NN_ADADELTA_BODY, float *w, const float *g, float *eg, float *ed, float lr,
+          float rho, float keep, float epsilon)
 
 void nn_adadelta_update(float *w, const float *g, float *eg, float *ed, size_t n, float lr,
                         float rho, float epsilon) {
-    size_t i = 0;
-    const float keep = 1 - rho;
-#if defined(__SSE2__)
-    const __m128 vr = NN_SET(rho), vk = NN_SET(keep), vl = NN_SET(lr), ve = NN_SET(epsilon),
-                 sign = NN_SET(-0.0f);
-    for (; i + 4 <= n; i += 4) {
-        __m128 gi = _mm_loadu_ps(g + i);
-        __m128 egi = _mm_add_ps(_mm_mul_ps(vr, _mm_loadu_ps(eg + i)), _mm_mul_ps(_mm_mul_ps(vk, gi), gi));
-        _mm_storeu_ps(eg + i, egi);
-        __m128 edi = _mm_loadu_ps(ed + i);
-        __m128 root = _mm_xor_ps(sign, _mm_sqrt_ps(_mm_add_ps(edi, ve)));
-        __m128 delta = _mm_mul_ps(_mm_div_ps(root, _mm_sqrt_ps(_mm_add_ps(egi, ve))), gi);
-        _mm_storeu_ps(ed + i, _mm_add_ps(_mm_mul_ps(vr, edi), _mm_mul_ps(_mm_mul_ps(vk, delta), delta)));
-        _mm_storeu_ps(w + i, _mm_add_ps(_mm_loadu_ps(w + i), _mm_mul_ps(vl, delta)));
-    }
-#endif
-    for (; i < n; i++) {
-        eg[i] = rho * eg[i] + keep * g[i] * g[i];
-        float delta = -sqrtf(ed[i] + epsilon) / sqrtf(eg[i] + epsilon) * g[i];
-        ed[i] = rho * ed[i] + keep * delta * delta;
-        w[i] += lr * delta;
-    }
+    NN_RUN(adadelta, n, w, g, eg, ed, lr, rho, 1 - rho, epsilon);
 }
+
+#define NN_NADAM_BODY(V, M)                                                                    \
+    V gi = NN_LOAD(V, g + i), mi = NN_LOAD(V, m + i), vi = NN_LOAD(V, v + i);                  \
+    mi = mi + (gi - mi) * b1;                                                                  \
+    vi = vi + (gi * gi - vi) * b2;                                                             \
+    NN_STORE(m + i, mi);                                                                       \
+    NN_STORE(v + i, vi);                                                                       \
+    V mhat = ut1 * mi / c1 + cu * gi / c0;                                                     \
+    V vhat = vi / cv;                                                                          \
+    NN_STORE(w + i, NN_LOAD(V, w + i) - lr * mhat / (NN_SQRT(vhat) + epsilon));
+
+NN_KERNEL(nadam, NN_NADAM_BODY, float *w, const float *g, float *m, float *v, float lr,
+          float b1, float b2, float ut1, float c1, float cu, float c0, float cv, float epsilon)
 
 void nn_nadam_update(float *w, const float *g, float *m, float *v, size_t n, float lr,
                      float beta1, float beta2, float ut, float ut1, float product,
                      float product1, float beta2_power, float epsilon) {
-    size_t i = 0;
-    const float b1 = 1 - beta1, b2 = 1 - beta2, c1 = 1 - product1, c0 = 1 - product,
-                cu = 1 - ut, cv = 1 - beta2_power;
-#if defined(__SSE2__)
-    for (; i + 4 <= n; i += 4) {
-        __m128 gi = _mm_loadu_ps(g + i), mi = _mm_loadu_ps(m + i), vi = _mm_loadu_ps(v + i);
-        mi = _mm_add_ps(mi, _mm_mul_ps(_mm_sub_ps(gi, mi), NN_SET(b1)));
-        vi = _mm_add_ps(vi, _mm_mul_ps(_mm_sub_ps(_mm_mul_ps(gi, gi), vi), NN_SET(b2)));
-        _mm_storeu_ps(m + i, mi);
-        _mm_storeu_ps(v + i, vi);
-        __m128 mhat = _mm_add_ps(_mm_div_ps(_mm_mul_ps(NN_SET(ut1), mi), NN_SET(c1)),
-                                 _mm_div_ps(_mm_mul_ps(NN_SET(cu), gi), NN_SET(c0)));
-        __m128 vhat = _mm_div_ps(vi, NN_SET(cv));
-        __m128 step = _mm_div_ps(_mm_mul_ps(NN_SET(lr), mhat), _mm_add_ps(_mm_sqrt_ps(vhat), NN_SET(epsilon)));
-        _mm_storeu_ps(w + i, _mm_sub_ps(_mm_loadu_ps(w + i), step));
-    }
-#endif
-    for (; i < n; i++) {
-        m[i] += (g[i] - m[i]) * b1;
-        v[i] += (g[i] * g[i] - v[i]) * b2;
-        float mhat = ut1 * m[i] / c1 + cu * g[i] / c0;
-        float vhat = v[i] / cv;
-        w[i] -= lr * mhat / (sqrtf(vhat) + epsilon);
-    }
+    NN_RUN(nadam, n, w, g, m, v, lr, 1 - beta1, 1 - beta2, ut1, 1 - product1, 1 - ut,
+           1 - product, 1 - beta2_power, epsilon);
 }

@@ -1,6 +1,7 @@
 // Element-wise kernels that Swift does not vectorise by itself (a square root per element
 // compiles to a call to sqrtf there). Each computes exactly the scalar formula, lane by lane,
-// in the same order, so results do not depend on the vector width.
+// in the same order, so results do not depend on the vector width. The widest vectors the CPU
+// has are used: 16 lanes with AVX-512, 8 with AVX2, else 4.
 #ifndef NN_KERNELS_H
 #define NN_KERNELS_H
 
@@ -42,5 +43,12 @@ void nn_bias_relu(float *y, const float *b, size_t rows, size_t width);
 
 /// gradient[i] = output[i] > 0 ? gradient[i] : 0 for n values.
 void nn_relu_backward(const float *output, float *gradient, size_t n);
+
+/// The vector width in use (16, 8, 4 or 1).
+int nn_kernels_width(void);
+
+/// Chooses the vector width (16, 8, 4, or 1 for scalar code) when the CPU supports it, and
+/// returns the width in use before. For tests that compare the widths.
+int nn_kernels_set_width(int width);
 
 #endif

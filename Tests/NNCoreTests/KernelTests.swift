@@ -1,0 +1,174 @@
+import CKernels
+import NNCore
+import Testing
+
+/// The element-wise C kernels at every vector width the CPU offers give, bit for bit, the
+/// scalar formula written out here in Swift (IEEE operations, one rounding each).
+@Suite(.serialized) struct KernelTests {
+    static let count = 1003  // not a multiple of any width: every run has a scalar tail
+
+    static func inputs(seed: UInt64) -> [Float] {
+        var generator = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in Float(generator.nextNormal()) }
+    }
+
+    /// Runs `body` at each supported width and returns the widths it ran at.
+    static func atEachWidth(_ body: (Int32) -> Void) -> [Int32] {
+        let original = nn_kernels_width()
+        defer { _ = nn_kernels_set_width(original) }
+        var ran: [Int32] = []
+        for width: Int32 in [16, 8, 4, 1] {
+            _ = nn_kernels_set_width(width)
+            guard nn_kernels_width() == width else { continue }
+            body(width)
+            ran.append(width)
+        }
+        return ran
+    }
+
+    static func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
+
+    @Test func adamMatchesTheScalarFormula() {
+        let g = Self.inputs(seed: 1), start = Self.inputs(seed: 2)
+        let (alpha, b1, b2, epsilon): (Float, Float, Float, Float) = (1e-3, 0.1, 0.001, 1e-7)
+        var w = start, m = [Float](repeating: 0, count: Self.count), v = m
+        for _ in 0..<3 {
+            for i in 0..<Self.count {
+                m[i] = m[i] + (g[i] - m[i]) * b1
+                v[i] = v[i] + (g[i] * g[i] - v[i]) * b2
+                w[i] = w[i] - m[i] * alpha / (v[i].squareRoot() + epsilon)
+            }
+        }
+        let ran = Self.atEachWidth { _ in
+            var kw = start, km = [Float](repeating: 0, count: Self.count), kv = km
+            for _ in 0..<3 {
+                nn_adam_update(&kw, g, &km, &kv, Self.count, alpha, b1, b2, epsilon)
+            }
+            #expect(Self.bits(kw) == Self.bits(w) && Self.bits(km) == Self.bits(m))
+            #expect(Self.bits(kv) == Self.bits(v))
+        }
+        #expect(ran.contains(4) && ran.contains(1))
+    }
+
+    @Test func rmspropVariantsMatchTheScalarFormula() {
+        let g = Self.inputs(seed: 3), start = Self.inputs(seed: 4)
+        let (lr, rho, momentum, epsilon): (Float, Float, Float, Float) = (0.01, 0.9, 0.5, 1e-7)
+        for (centered, withMomentum) in [
+            (false, false), (true, false), (false, true), (true, true),
+        ] {
+            let zeros = [Float](repeating: 0, count: Self.count)
+            var w = start, s = zeros, a = zeros, velocity = zeros
+            for _ in 0..<2 {
+                for i in 0..<Self.count {
+                    s[i] = rho * s[i] + (1 - rho) * g[i] * g[i]
+                    var denominator = s[i]
+                    if centered {
+                        a[i] = rho * a[i] + (1 - rho) * g[i]
+                        denominator = s[i] - a[i] * a[i]
+                    }
+                    var step = lr * g[i] / (denominator + epsilon).squareRoot()
+                    if withMomentum {
+                        velocity[i] = momentum * velocity[i] + step
+                        step = velocity[i]
+                    }
+                    w[i] = w[i] - step
+                }
+            }
+            _ = Self.atEachWidth { _ in
+                var kw = start, ks = zeros, ka = zeros, kv = zeros
+                for _ in 0..<2 {
+                    ka.withUnsafeMutableBufferPointer { ka in
+                        kv.withUnsafeMutableBufferPointer { kv in
+                            nn_rmsprop_update(
+                                &kw, g, &ks, withMomentum ? kv.baseAddress : nil,
+                                centered ? ka.baseAddress : nil, Self.count, lr, rho, momentum,
+                                epsilon)
+                        }
+                    }
+                }
+                #expect(
+                    Self.bits(kw) == Self.bits(w), "centered \(centered) momentum \(withMomentum)")
+            }
+        }
+    }
+
+    @Test func adagradAdadeltaNadamMatchTheScalarFormulas() {
+        let g = Self.inputs(seed: 5), start = Self.inputs(seed: 6)
+        let zeros = [Float](repeating: 0, count: Self.count)
+        // Adagrad
+        var w = start, a = zeros
+        for i in 0..<Self.count {
+            a[i] = a[i] + g[i] * g[i]
+            w[i] = w[i] - 0.01 * g[i] / (a[i] + 1e-7).squareRoot()
+        }
+        let adagrad = w
+        // Adadelta
+        w = start
+        var eg = zeros, ed = zeros
+        let rho: Float = 0.95
+        for i in 0..<Self.count {
+            eg[i] = rho * eg[i] + (1 - rho) * g[i] * g[i]
+            let delta = -(ed[i] + 1e-7).squareRoot() / (eg[i] + 1e-7).squareRoot() * g[i]
+            ed[i] = rho * ed[i] + (1 - rho) * delta * delta
+            w[i] = w[i] + 1 * delta
+        }
+        let adadelta = w
+        // Nadam, one step with fixed momentum terms
+        w = start
+        var m = zeros, v = zeros
+        let (ut, ut1, product, product1, beta2Power): (Float, Float, Float, Float, Float) =
+            (0.9, 0.91, 0.9, 0.81, 0.999)
+        for i in 0..<Self.count {
+            m[i] = m[i] + (g[i] - m[i]) * (1 - 0.9)
+            v[i] = v[i] + (g[i] * g[i] - v[i]) * (1 - 0.999)
+            let mHat = ut1 * m[i] / (1 - product1) + (1 - ut) * g[i] / (1 - product)
+            let vHat = v[i] / (1 - beta2Power)
+            w[i] = w[i] - 1e-3 * mHat / (vHat.squareRoot() + 1e-7)
+        }
+        let nadam = w
+        _ = Self.atEachWidth { width in
+            var kw = start, ka = zeros
+            nn_adagrad_update(&kw, g, &ka, Self.count, 0.01, 1e-7)
+            #expect(Self.bits(kw) == Self.bits(adagrad), "adagrad at width \(width)")
+            kw = start
+            var keg = zeros, ked = zeros
+            nn_adadelta_update(&kw, g, &keg, &ked, Self.count, 1, rho, 1e-7)
+            #expect(Self.bits(kw) == Self.bits(adadelta), "adadelta at width \(width)")
+            kw = start
+            var km = zeros, kv = zeros
+            nn_nadam_update(
+                &kw, g, &km, &kv, Self.count, 1e-3, 0.9, 0.999, ut, ut1, product, product1,
+                beta2Power, 1e-7)
+            #expect(Self.bits(kw) == Self.bits(nadam), "nadam at width \(width)")
+        }
+    }
+
+    /// ReLU keeps NaN (of either sign) and turns negative values and -0 + negative bias to +0.
+    @Test func reluKernelsKeepNaNAndZeroNegatives() {
+        var values = Self.inputs(seed: 7)
+        values[5] = .nan
+        values[6] = -0.0
+        values[7] = -.nan
+        let (rows, width) = (59, 17)
+        let bias = (0..<width).map { Float($0) * 0.1 - 0.8 }
+        var expected = values
+        for r in 0..<rows {
+            for j in 0..<width {
+                let z = values[r * width + j] + bias[j]
+                expected[r * width + j] = z < 0 ? 0 : z
+            }
+        }
+        let gradient = Self.inputs(seed: 8)
+        let expectedGradient = (0..<Self.count).map { values[$0] > 0 ? gradient[$0] : 0 }
+        let ran = Self.atEachWidth { lanes in
+            var y = values
+            nn_bias_relu(&y, bias, rows, width)
+            #expect(Self.bits(y) == Self.bits(expected), "bias + relu at width \(lanes)")
+            #expect(y[5].isNaN && y[7].isNaN && y[7].sign == .minus)
+            var dy = gradient
+            nn_relu_backward(values, &dy, Self.count)
+            #expect(Self.bits(dy) == Self.bits(expectedGradient), "relu backward at width \(lanes)")
+        }
+        #expect(ran.count >= 2)
+    }
+}
