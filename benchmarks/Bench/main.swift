@@ -105,6 +105,46 @@ func run(_ workload: Workload, epochs: Int, world: any Communicator) throws {
     FileHandle.standardOutput.write(Data(report.utf8))
 }
 
+/// The GEMMs of one W2 training step alone (3 forward, 3 kernel gradients, 2 input gradients,
+/// shapes and transpose flags as `Dense` calls them), timed over `steps` steps: the sgemm
+/// throughput the whole step is measured against.
+func gemmOnly(steps: Int) {
+    let batch = 128, widths = [784, 512, 256, 10]
+    func filled(_ count: Int) -> [Float] { (0..<count).map { Float($0 % 7) * 0.1 - 0.3 } }
+    let weights = (0..<3).map { filled(widths[$0] * widths[$0 + 1]) }
+    var gradients = weights
+    var activations = widths.map { filled(batch * $0) }
+    var deltas = activations
+    func step() {
+        for l in 0..<3 {
+            let (k, n) = (widths[l], widths[l + 1])
+            Matmul.gemm(
+                transposeA: false, transposeB: false, m: batch, n: n, k: k, a: activations[l],
+                lda: k, b: weights[l], ldb: n, beta: 0, c: &activations[l + 1], ldc: n)
+        }
+        for l in (0..<3).reversed() {
+            let (k, n) = (widths[l], widths[l + 1])
+            Matmul.gemm(
+                transposeA: true, transposeB: false, m: k, n: n, k: batch, a: activations[l],
+                lda: k, b: deltas[l + 1], ldb: n, beta: 0, c: &gradients[l], ldc: n)
+            if l > 0 {
+                Matmul.gemm(
+                    transposeA: false, transposeB: true, m: batch, n: k, k: n, a: deltas[l + 1],
+                    lda: n, b: weights[l], ldb: n, beta: 0, c: &deltas[l], ldc: k)
+            }
+        }
+    }
+    for _ in 0..<20 { step() }
+    let begin = now()
+    for _ in 0..<steps { step() }
+    let seconds = (now() - begin) / Double(steps)
+    let flops = 144.4e9 / 469
+    let report = String(
+        format: "GEMM only (W2 shapes, batch 128)  %.2f us/step  %.1f GFLOP/s\n",
+        seconds * 1e6, flops / seconds / 1e9)
+    FileHandle.standardOutput.write(Data(report.utf8))
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 let which = arguments.first { !$0.hasPrefix("--") && Int($0) == nil } ?? "all"
 var epochs: Int?
@@ -114,6 +154,7 @@ if let index = arguments.firstIndex(of: "--epochs"), index + 1 < arguments.endIn
 do {
     let world: any Communicator =
         MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
+    if which == "gemm" { gemmOnly(steps: (epochs ?? 4) * 469) }
     if which == "w1" || which == "all" { try run(w1(), epochs: epochs ?? 20, world: world) }
     if which == "w2" || which == "all" { try run(w2(), epochs: epochs ?? 4, world: world) }
 } catch {
