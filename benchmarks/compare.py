@@ -3,13 +3,18 @@
 nntrain-bench (benchmarks/Bench/main.swift).
 
     python3 benchmarks/compare.py [w1|w2|all] [--epochs-w1 N] [--epochs-w2 N]
-                                  [--frameworks keras-jax,keras-tensorflow,torch] [--threads N]
-                                  [--show-epochs]
+                                  [--frameworks keras-jax,keras-tensorflow,torch,torch-ddp]
+                                  [--threads N] [--ddp-ranks N] [--show-epochs]
 
 Each (workload, framework) pair runs in its own Python process: Keras reads KERAS_BACKEND once,
 at import, so every backend needs a fresh interpreter, and a fresh process also keeps one
 framework's thread pools and caches from touching another's numbers. A framework that is not
 installed is reported as "skipped: <why>".
+
+torch-ddp is PyTorch DistributedDataParallel (gloo, CPU) with --ddp-ranks processes (default 2)
+started by that worker process, trained like nntrain under mpirun: every epoch one permutation
+shared by all ranks, each global batch split into contiguous per-rank shards, gradients averaged
+by DDP, threads // ranks threads per rank. Rank 0 times the epochs, each ending in a barrier.
 
 W1: 1 -> Dense(16, relu) -> Dense(32, relu) -> Dense(2, sigmoid) on the 2100-person drug trial,
     batch 10, Adam(1e-4), sparse categorical crossentropy, accuracy, 20 epochs.
@@ -30,7 +35,7 @@ import subprocess
 import sys
 import time
 
-FRAMEWORKS = ("keras-jax", "keras-tensorflow", "torch")
+FRAMEWORKS = ("keras-jax", "keras-tensorflow", "torch", "torch-ddp")
 RESULT_MARK = "@@compare-result "
 
 W1_FLOPS = 3 * 2 * (1 * 16 + 16 * 32 + 32 * 2) * 2100
@@ -138,15 +143,10 @@ def keras_worker(workload, epochs, threads):
                 versions=versions, detail=f"jit_compile={model.jit_compile}")
 
 
-def torch_worker(workload, epochs, threads):
-    import torch
+def torch_model(workload):
+    """The workload's model as a torch nn.Sequential (initialised from torch's current seed)."""
     from torch import nn
 
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    x_np, y_np = load(workload)
-    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
-    spec = WORKLOADS[workload]
     sizes = [1, 16, 32, 2] if workload == "W1" else [784, 512, 256, 10]
     modules = []
     for i in range(len(sizes) - 1):
@@ -160,14 +160,31 @@ def torch_worker(workload, epochs, threads):
     # log-softmax to them, which for W2 is exactly Keras's softmax + sparse crossentropy. For W1
     # Keras normalises the sigmoid outputs instead (-log(s_y / (s_0 + s_1))): the same work per
     # step, not the same numbers.
-    model = nn.Sequential(*modules)
-    loss_fn = nn.CrossEntropyLoss()
-    adam_kind = "fused"
+    return nn.Sequential(*modules)
+
+
+def torch_adam(model, lr):
+    """Adam with Keras's epsilon, fused where this torch build has it. Returns (optimizer, kind)."""
+    import torch
+
     try:
-        optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"], eps=1e-7, fused=True)
+        return torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7, fused=True), "fused"
     except (RuntimeError, TypeError, ValueError):
-        adam_kind = "foreach"
-        optimizer = torch.optim.Adam(model.parameters(), lr=spec["lr"], eps=1e-7, foreach=True)
+        return torch.optim.Adam(model.parameters(), lr=lr, eps=1e-7, foreach=True), "foreach"
+
+
+def torch_worker(workload, epochs, threads):
+    import torch
+    from torch import nn
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    x_np, y_np = load(workload)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    spec = WORKLOADS[workload]
+    model = torch_model(workload)
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer, adam_kind = torch_adam(model, spec["lr"])
 
     batch, n = spec["batch"], len(x)
     generator = torch.Generator().manual_seed(0)
@@ -197,9 +214,104 @@ def torch_worker(workload, epochs, threads):
                 detail=f"Adam {adam_kind}, {torch.get_num_threads()} threads")
 
 
-def worker_main(framework, workload, epochs, threads):
+def free_port():
+    """A TCP port on 127.0.0.1 that nothing listens on right now, for the gloo rendezvous."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def torch_ddp_worker(workload, epochs, threads, ranks):
+    """Starts `ranks` processes running torch_ddp_rank and returns rank 0's result."""
+    import torch.distributed
+    import torch.multiprocessing as mp
+
+    if not torch.distributed.is_available() or not torch.distributed.is_gloo_available():
+        raise RuntimeError("this torch build has no torch.distributed gloo backend")
+    per_rank = max(1, threads // ranks)
+    # The ranks are fresh interpreters (start method "spawn") and inherit this environment:
+    # the rendezvous address for init_process_group's env:// and each rank's thread count.
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = str(free_port())
+    os.environ["WORLD_SIZE"] = str(ranks)
+    os.environ["OMP_NUM_THREADS"] = str(per_rank)
+    os.environ["MKL_NUM_THREADS"] = str(per_rank)
+    results = mp.get_context("spawn").SimpleQueue()
+    # Joins all ranks; if one raises, the others are terminated and the error is raised here.
+    # On Linux each rank also gets SIGINT if this process dies (e.g. killed by the timeout).
+    mp.spawn(torch_ddp_rank, args=(ranks, workload, epochs, per_rank, results), nprocs=ranks,
+             join=True)
+    return results.get()
+
+
+def torch_ddp_rank(rank, ranks, workload, epochs, threads, results):
+    """One DDP rank. Every rank builds the same data, model and permutations; rank r trains on
+    rows [r * rows / ranks, (r + 1) * rows / ranks) of every global batch (nntrain's Shards)."""
+    import torch
+    import torch.distributed as dist
+    from torch import nn
+    from torch.nn.parallel import DistributedDataParallel
+
+    os.environ["RANK"] = str(rank)
+    dist.init_process_group("gloo", rank=rank, world_size=ranks)
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    x_np, y_np = load(workload)
+    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
+    spec = WORKLOADS[workload]
+    # DDP also broadcasts rank 0's parameters here, so the ranks start identical regardless.
+    model = DistributedDataParallel(torch_model(workload))
+    # Summed per-sample losses: scaled by ranks / rows below, DDP's gradient average (sum over
+    # ranks / ranks) becomes the mean over the global batch, as in nntrain. When the shards are
+    # equal (every batch of W1 and W2 at 2 ranks) that is exactly each shard's mean loss; it
+    # stays right for unequal shards and for an empty shard (more ranks than rows).
+    loss_fn = nn.CrossEntropyLoss(reduction="sum")
+    optimizer, adam_kind = torch_adam(model, spec["lr"])
+
+    batch, n = spec["batch"], len(x)
+    generator = torch.Generator().manual_seed(0)  # same seed on every rank: same permutations
+    durations = []
+    dist.barrier()  # the ranks finished setting up at different times
+    begin = time.perf_counter()
+    for _ in range(epochs):
+        start = time.perf_counter()
+        order = torch.randperm(n, generator=generator)
+        loss_sum = torch.zeros(())
+        correct = torch.zeros((), dtype=torch.int64)
+        for i in range(0, n, batch):
+            rows = min(batch, n - i)
+            index = order[i + rank * rows // ranks:i + (rank + 1) * rows // ranks]
+            xb, yb = x[index], y[index]
+            logits = model(xb)
+            shard_loss = loss_fn(logits, yb)
+            optimizer.zero_grad(set_to_none=True)
+            (shard_loss * (ranks / rows)).backward()  # DDP allreduces the gradients here
+            optimizer.step()
+            with torch.no_grad():
+                loss_sum += shard_loss.detach()
+                correct += (logits.argmax(dim=1) == yb).sum()
+        dist.barrier()  # the epoch ends when the slowest rank is done
+        durations.append(time.perf_counter() - start)
+    total = time.perf_counter() - begin
+    # The last epoch's loss and accuracy over all ranks' rows (after the timing, once).
+    stats = torch.stack([loss_sum, correct.to(loss_sum.dtype)]).double()
+    dist.all_reduce(stats)
+    if rank == 0:
+        results.put(dict(durations=durations, total=total, samples=n,
+                         loss=stats[0].item() / n, accuracy=stats[1].item() / n,
+                         versions={"torch": torch.__version__},
+                         detail=f"DDP gloo, {ranks} ranks x {torch.get_num_threads()} threads, "
+                                f"Adam {adam_kind}"))
+    dist.destroy_process_group()
+
+
+def worker_main(framework, workload, epochs, threads, ranks):
     if framework == "torch":
         result = torch_worker(workload, epochs, threads)
+    elif framework == "torch-ddp":
+        result = torch_ddp_worker(workload, epochs, threads, ranks)
     else:
         result = keras_worker(workload, epochs, threads)
     print(RESULT_MARK + json.dumps(result), flush=True)
@@ -211,11 +323,11 @@ def worker_main(framework, workload, epochs, threads):
 
 def missing_modules(framework):
     needed = {"keras-jax": ["keras", "jax"], "keras-tensorflow": ["keras", "tensorflow"],
-              "torch": ["torch"]}[framework]
+              "torch": ["torch"], "torch-ddp": ["torch"]}[framework]
     return [m for m in needed if importlib.util.find_spec(m) is None]
 
 
-def run_one(framework, workload, epochs, threads, timeout, show_epochs=False):
+def run_one(framework, workload, epochs, threads, timeout, show_epochs=False, ranks=2):
     label = f"{workload} {framework}"
     missing = missing_modules(framework)
     if missing:
@@ -230,7 +342,7 @@ def run_one(framework, workload, epochs, threads, timeout, show_epochs=False):
     if framework.startswith("keras-"):
         env["KERAS_BACKEND"] = framework[len("keras-"):]
     command = [sys.executable, os.path.abspath(__file__), "--worker", framework, workload,
-               "--epochs", str(epochs), "--threads", str(threads)]
+               "--epochs", str(epochs), "--threads", str(threads), "--ddp-ranks", str(ranks)]
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -267,8 +379,9 @@ def main(argv):
         parser.add_argument("workload", choices=sorted(WORKLOADS))
         parser.add_argument("--epochs", type=int, required=True)
         parser.add_argument("--threads", type=int, default=2)
+        parser.add_argument("--ddp-ranks", type=int, default=2)
         args = parser.parse_args(argv)
-        worker_main(args.worker, args.workload, args.epochs, args.threads)
+        worker_main(args.worker, args.workload, args.epochs, args.threads, args.ddp_ranks)
         return 0
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -278,7 +391,9 @@ def main(argv):
     parser.add_argument("--frameworks", default=",".join(FRAMEWORKS),
                         help="comma-separated subset of " + ",".join(FRAMEWORKS))
     parser.add_argument("--threads", type=int, default=2,
-                        help="OMP/MKL threads, torch.set_num_threads, TF intra/inter-op threads")
+                        help="OMP/MKL threads, torch.set_num_threads, TF intra/inter-op threads"
+                             " (torch-ddp: threads // ranks per rank, at least 1)")
+    parser.add_argument("--ddp-ranks", type=int, default=2, help="processes for torch-ddp")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds per run")
     parser.add_argument("--show-epochs", action="store_true", help="also print every epoch's time")
     args = parser.parse_args(argv)
@@ -288,6 +403,8 @@ def main(argv):
         parser.error(f"unknown framework(s): {', '.join(unknown)}")
     if min(args.epochs_w1, args.epochs_w2) < 1:
         parser.error("epochs must be at least 1")
+    if args.ddp_ranks < 1:
+        parser.error("--ddp-ranks must be at least 1")
 
     runs = []
     if args.which in ("w1", "all"):
@@ -296,7 +413,8 @@ def main(argv):
         runs.append(("W2", args.epochs_w2))
     for workload, epochs in runs:
         for framework in frameworks:
-            run_one(framework, workload, epochs, args.threads, args.timeout, args.show_epochs)
+            run_one(framework, workload, epochs, args.threads, args.timeout, args.show_epochs,
+                    args.ddp_ranks)
     return 0
 
 

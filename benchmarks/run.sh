@@ -38,5 +38,5 @@ echo "launch/nntrain-mpi -n $RANKS: $(awk "BEGIN { printf \"%.3f\", $end - $star
 
 if [[ -f benchmarks/compare.py ]]; then
     echo "== the same workloads in Keras and PyTorch (where installed)"
-    "$PYTHON" benchmarks/compare.py all --epochs-w1 "$EPOCHS_W1" --epochs-w2 "$EPOCHS_W2" || true
+    "$PYTHON" benchmarks/compare.py all --epochs-w1 "$EPOCHS_W1" --epochs-w2 "$EPOCHS_W2" --ddp-ranks "$RANKS" || true
 fi
