@@ -23,12 +23,27 @@ mpi_flags=(-n "$RANKS")
 (( RANKS > CORES )) && mpi_flags+=(--oversubscribe)
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "== nntrain, one process, OpenBLAS threads = $CORES"
-OPENBLAS_NUM_THREADS=$CORES "$BENCH" w1 --epochs "$EPOCHS_W1"
-OPENBLAS_NUM_THREADS=$CORES "$BENCH" w2 --epochs "$EPOCHS_W2"
-echo "== nntrain, mpirun -n $RANKS, OpenBLAS threads = $(( CORES / RANKS > 0 ? CORES / RANKS : 1 )) per rank"
-mpirun "${mpi_flags[@]}" -x OPENBLAS_NUM_THREADS=$(( CORES / RANKS > 0 ? CORES / RANKS : 1 )) "$BENCH" w1 --epochs "$EPOCHS_W1"
-mpirun "${mpi_flags[@]}" -x OPENBLAS_NUM_THREADS=$(( CORES / RANKS > 0 ? CORES / RANKS : 1 )) "$BENCH" w2 --epochs "$EPOCHS_W2"
+THREADS_PER_RANK=$(( CORES / RANKS > 0 ? CORES / RANKS : 1 ))
+nntrain_runs() {
+    echo "== nntrain, one process, OpenBLAS threads = $CORES"
+    OPENBLAS_NUM_THREADS=$CORES "$BENCH" gemm --epochs "$EPOCHS_W2"
+    OPENBLAS_NUM_THREADS=$CORES "$BENCH" w1 --epochs "$EPOCHS_W1"
+    OPENBLAS_NUM_THREADS=$CORES "$BENCH" w2 --epochs "$EPOCHS_W2"
+    echo "== nntrain, mpirun -n $RANKS, OpenBLAS threads = $THREADS_PER_RANK per rank"
+    mpirun "${mpi_flags[@]}" -x OPENBLAS_NUM_THREADS=$THREADS_PER_RANK "$BENCH" w1 --epochs "$EPOCHS_W1"
+    mpirun "${mpi_flags[@]}" -x OPENBLAS_NUM_THREADS=$THREADS_PER_RANK "$BENCH" w2 --epochs "$EPOCHS_W2"
+}
+
+# OPENBLAS_CORETYPE, when set, overrides OpenBLAS's choice of kernels for this CPU (some
+# machines force Haswell's AVX2 kernels on AVX-512 CPUs). Measure both ways.
+if [[ -n "${OPENBLAS_CORETYPE:-}" ]]; then
+    echo "== OpenBLAS kernels as set by OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE"
+    nntrain_runs
+    echo "== OpenBLAS kernels chosen by OpenBLAS for this CPU (OPENBLAS_CORETYPE unset)"
+    (unset OPENBLAS_CORETYPE; nntrain_runs)
+else
+    nntrain_runs
+fi
 
 echo "== start-up: the nntrain command on W1 (20 epochs, process start to exit)"
 start=$(date +%s.%N); .build/release/nntrain --verbose 0 >/dev/null; end=$(date +%s.%N)

@@ -30,3 +30,10 @@ public enum Matmul {
 public func setBLASThreads(_ count: Int) {
     openblas_set_num_threads(Int32(max(1, count)))
 }
+
+/// The OpenBLAS kernel family in use ("Haswell", "SkylakeX", ...): OpenBLAS picks it for the CPU
+/// unless `OPENBLAS_CORETYPE` names one.
+public func blasCoreName() -> String {
+    guard let name = openblas_get_corename() else { return "unknown" }
+    return String(cString: name)
+}

@@ -99,8 +99,8 @@ func run(_ workload: Workload, epochs: Int, world: any Communicator) throws {
     let steps = Double((workload.x.rows + workload.batchSize - 1) / workload.batchSize)
     let report = String(
         format:
-            "%@ ranks=%d epochs=%d  median epoch %.4f s  %.2f us/step  %.1f GFLOP/s  first-epoch overhead %.4f s  total %.2f s  peak RSS %.0f MB (rank 0)\n",
-        workload.name, world.size, epochs, median, median / steps * 1e6,
+            "%@ ranks=%d epochs=%d  OpenBLAS %@  median epoch %.4f s  %.2f us/step  %.1f GFLOP/s  first-epoch overhead %.4f s  total %.2f s  peak RSS %.0f MB (rank 0)\n",
+        workload.name, world.size, epochs, blasCoreName(), median, median / steps * 1e6,
         workload.flopsPerEpoch / median / 1e9, durations[0] - median, total, peakRSSMegabytes())
     FileHandle.standardOutput.write(Data(report.utf8))
 }
@@ -140,8 +140,8 @@ func gemmOnly(steps: Int) {
     let seconds = (now() - begin) / Double(steps)
     let flops = 144.4e9 / 469
     let report = String(
-        format: "GEMM only (W2 shapes, batch 128)  %.2f us/step  %.1f GFLOP/s\n",
-        seconds * 1e6, flops / seconds / 1e9)
+        format: "GEMM only (W2 shapes, batch 128)  OpenBLAS %@  %.2f us/step  %.1f GFLOP/s\n",
+        blasCoreName(), seconds * 1e6, flops / seconds / 1e9)
     FileHandle.standardOutput.write(Data(report.utf8))
 }
 
