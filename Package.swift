@@ -59,7 +59,8 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "CKernels", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport", "AllocationCounter"]),
         .testTarget(
             name: "NNSavingTests", dependencies: ["NNSaving", "nntrain-h5check", "TestSupport"]),
         .testTarget(name: "NNTrainTests", dependencies: ["nntrain", "TestSupport"]),

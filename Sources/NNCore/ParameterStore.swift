@@ -1,13 +1,15 @@
 /// Where one weight lives in a `ParameterStore`: `count` values from `offset`, with a shape.
 public struct Slot: Sendable, Equatable {
-    public var offset: Int
-    public var shape: Shape
-    public var count: Int { shape.reduce(1, *) }
+    public let offset: Int
+    public let shape: Shape
+    /// The number of values (the product of `shape`).
+    public let count: Int
     public var range: Range<Int> { offset..<(offset + count) }
 
     public init(offset: Int, shape: Shape) {
         self.offset = offset
         self.shape = shape
+        self.count = shape.reduce(1, *)
     }
 }
 

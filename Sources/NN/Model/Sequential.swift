@@ -277,8 +277,8 @@ public final class Sequential {
     /// Runs the layers over the rows in `activations[0]`; `needsOutput` false skips applying a
     /// final activation the loss reads past (a training step without metrics needs only logits).
     func forward(training: Bool, needsOutput: Bool = true) {
-        for (index, layer) in layers.enumerated() {
-            layer.forward(
+        for index in 0..<layers.count {
+            layers[index].forward(
                 activations[index].tensor, into: &activations[index + 1].tensor, training: training)
         }
         guard needsOutput, let logitsActivation, let probabilities else { return }
@@ -342,7 +342,9 @@ public final class Sequential {
     /// Back-propagates from dLoss/d`lossInput` (already in `gradients.last`) through every
     /// layer, writing weight gradients into the store.
     func backward() {
-        for index in layers.indices.reversed() {
+        var index = layers.count - 1
+        while index >= 0 {
+            defer { index -= 1 }
             layers[index].backward(
                 activations[index].tensor, activations[index + 1].tensor,
                 outputGradient: &gradients[index + 1].tensor, into: &gradients[index].tensor,
@@ -367,7 +369,8 @@ public final class Sequential {
         var total = 0.0
         store.values.withUnsafeBufferPointer { w in
             store.gradients.withUnsafeMutableBufferPointer { g in
-                for (slot, regularizer) in regularized {
+                for index in 0..<regularized.count {
+                    let (slot, regularizer) = regularized[index]
                     total += regularizer.penalty(
                         w.baseAddress! + slot.offset,
                         addingGradientTo: g.baseAddress! + slot.offset,

@@ -126,10 +126,10 @@ final class Trainer {
         let targets = model.targets!.tensor, output = model.outputTensor
         stepStates.withUnsafeMutableBufferPointer { state in
             state.update(repeating: 0)
-            for (metric, start) in zip(metrics, stateOffsets) {
-                metric.accumulate(
+            for index in 0..<metrics.count {
+                metrics[index].accumulate(
                     predictions: output, targets: targets, weights: nil,
-                    into: state.baseAddress! + start)
+                    into: state.baseAddress! + stateOffsets[index])
             }
         }
         for index in stepStates.indices {
