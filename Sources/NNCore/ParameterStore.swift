@@ -21,9 +21,9 @@ public struct Slot: Sendable, Equatable {
 /// allreduce that sums the gradients across ranks also sums the logs.
 public final class ParameterStore {
     /// The weights, slot after slot, in the order the layers asked for them.
-    public var values: [Float] = []
+    @exclusivity(unchecked) public var values: [Float] = []
     /// `count` gradients matching `values`, then `statisticsCount` step statistics.
-    public var gradients: [Float] = []
+    @exclusivity(unchecked) public var gradients: [Float] = []
     /// Every slot, in creation order (Keras's `get_weights()` order).
     public private(set) var slots: [Slot] = []
     /// The number of step statistics that follow the gradients.

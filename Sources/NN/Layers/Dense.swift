@@ -12,21 +12,21 @@ public final class Dense: ActivatedLayer {
     public private(set) var configurationError: ModelError?
     /// The width of the output.
     public let units: Int
-    public private(set) var activation: ActivationFunction
+    @exclusivity(unchecked) public private(set) var activation: ActivationFunction
     public let useBias: Bool
     public let kernelInitializer: Initializer
     public let biasInitializer: Initializer
     public let kernelRegularizer: Regularizer?
     public let biasRegularizer: Regularizer?
-    public var emitsLogits = false
+    @exclusivity(unchecked) public var emitsLogits = false
 
-    private var store = ParameterStore()
-    private var kernel = Slot(offset: 0, shape: [0, 0])
-    private var bias: Slot?
-    private var inputs = 0
+    @exclusivity(unchecked) private var store = ParameterStore()
+    @exclusivity(unchecked) private var kernel = Slot(offset: 0, shape: [0, 0])
+    @exclusivity(unchecked) private var bias: Slot?
+    @exclusivity(unchecked) private var inputs = 0
     /// The values before the activation, kept only for activations whose derivative needs
     /// them (swish, GELU); sized by the first batch and reused.
-    private var preactivation: [Float] = []
+    @exclusivity(unchecked) private var preactivation: [Float] = []
 
     /// Makes a dense layer.
     ///

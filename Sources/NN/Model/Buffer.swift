@@ -1,7 +1,7 @@
 /// A tensor held by reference, so that the model can hand one stage's buffer to a layer as
 /// input while another stage's is being written, without two accesses to one array.
 final class Buffer {
-    var tensor: Tensor
+    @exclusivity(unchecked) var tensor: Tensor
 
     init(_ shape: Shape, capacityRows: Int) {
         tensor = Tensor(zeros: shape, capacityRows: capacityRows)

@@ -18,7 +18,7 @@ public final class Sequential {
     /// The model's name: `"sequential"`, `"sequential_1"`, …
     public let name: String
     /// The layers, in order.
-    public private(set) var layers: [any Layer]
+    @exclusivity(unchecked) public private(set) var layers: [any Layer]
     /// The optimizer set by `compile` (before that, Keras's default, RMSprop).
     ///
     /// `model.optimizer.learningRate = 0.01` takes effect from the next step.
@@ -46,27 +46,27 @@ public final class Sequential {
     /// Each layer's per-sample output shape, once built.
     private(set) var outputShapes: [Shape] = []
     /// The loss as training computes it: on logits when the output ends with sigmoid/softmax.
-    var trainingLoss: (any Loss)?
+    @exclusivity(unchecked) var trainingLoss: (any Loss)?
     /// The final activation the model applies itself when the loss reads logits.
-    var logitsActivation: ActivationFunction?
+    @exclusivity(unchecked) var logitsActivation: ActivationFunction?
     public internal(set) var isCompiled = false
     /// Whether `fit` has run since the last compile (Keras then counts optimizer state).
     var hasTrained = false
     /// Every penalised weight, gathered once at build so the step does not rebuild the list.
-    private var regularized: [(slot: Slot, regularizer: Regularizer)] = []
+    @exclusivity(unchecked) private var regularized: [(slot: Slot, regularizer: Regularizer)] = []
 
     /// Stage buffers: `activations[0]` is the input batch, `activations[i + 1]` layer i's output.
-    var activations: [Buffer] = []
+    @exclusivity(unchecked) var activations: [Buffer] = []
     /// `gradients[i]` is dLoss/d`activations[i]`.
-    var gradients: [Buffer] = []
+    @exclusivity(unchecked) var gradients: [Buffer] = []
     /// The output after the final activation, when the model applies it itself.
-    var probabilities: Buffer?
+    @exclusivity(unchecked) var probabilities: Buffer?
     /// The batch's targets.
-    var targets: Buffer?
+    @exclusivity(unchecked) var targets: Buffer?
     /// The batch's per-sample loss weights, when training is weighted.
-    var batchWeights: Buffer?
+    @exclusivity(unchecked) var batchWeights: Buffer?
     /// The batch's per-sample losses.
-    private var sampleLossValues: [Float] = []
+    @exclusivity(unchecked) private var sampleLossValues: [Float] = []
     /// Set by a callback (`EarlyStopping`, `TerminateOnNaN`) to end `fit` after the current
     /// step. Keras: `model.stop_training`.
     public var stopTraining = false

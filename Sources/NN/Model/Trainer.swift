@@ -11,12 +11,12 @@ final class Trainer {
     let steps: Int
     /// The most rows this rank holds in one step.
     let shardRows: Int
-    private var order: [Int]
-    private var lossState = MeanState()
+    @exclusivity(unchecked) private var order: [Int]
+    @exclusivity(unchecked) private var lossState = MeanState()
     /// Every metric's sums for the epoch so far, laid end to end.
-    private var metricStates: [Double]
+    @exclusivity(unchecked) private var metricStates: [Double]
     /// One step's metric sums on this rank, before they join the allreduce.
-    private var stepStates: [Double]
+    @exclusivity(unchecked) private var stepStates: [Double]
     private let stateOffsets: [Int]
     private let wantsBatchLogs: Bool
 

@@ -60,7 +60,7 @@ public final class AdamW: Adam {
 /// The moment estimates and update of Adam and AdamW.
 final class AdamMoments {
     let beta1: Float, beta2: Float, epsilon: Float, amsgrad: Bool
-    private var m: [Float] = [], v: [Float] = [], vMax: [Float] = []
+    @exclusivity(unchecked) private var m: [Float] = [], v: [Float] = [], vMax: [Float] = []
 
     init(beta1: Float, beta2: Float, epsilon: Float, amsgrad: Bool) {
         (self.beta1, self.beta2, self.epsilon, self.amsgrad) = (beta1, beta2, epsilon, amsgrad)

@@ -7,7 +7,7 @@ public final class Adagrad: BaseOptimizer, Optimizer {
     public var name: String { "adagrad" }
     public let initialAccumulatorValue: Float
     public let epsilon: Float
-    private var accumulator: [Float] = []
+    @exclusivity(unchecked) private var accumulator: [Float] = []
 
     public init(
         learningRate: Float = 0.001, initialAccumulatorValue: Float = 0.1, epsilon: Float = 1e-7,
@@ -44,8 +44,8 @@ public final class Adadelta: BaseOptimizer, Optimizer {
     public var name: String { "adadelta" }
     public let rho: Float
     public let epsilon: Float
-    private var gradientSquares: [Float] = []
-    private var deltaSquares: [Float] = []
+    @exclusivity(unchecked) private var gradientSquares: [Float] = []
+    @exclusivity(unchecked) private var deltaSquares: [Float] = []
 
     public init(
         learningRate: Float = 0.001, rho: Float = 0.95, epsilon: Float = 1e-7,
@@ -84,7 +84,7 @@ public final class Adadelta: BaseOptimizer, Optimizer {
 public final class Adamax: BaseOptimizer, Optimizer {
     public var name: String { "adamax" }
     public let beta1: Float, beta2: Float, epsilon: Float
-    private var m: [Float] = [], u: [Float] = []
+    @exclusivity(unchecked) private var m: [Float] = [], u: [Float] = []
 
     public init(
         learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,
@@ -128,8 +128,8 @@ public final class Adamax: BaseOptimizer, Optimizer {
 public final class Nadam: BaseOptimizer, Optimizer {
     public var name: String { "nadam" }
     public let beta1: Float, beta2: Float, epsilon: Float
-    private var m: [Float] = [], v: [Float] = []
-    private var momentumProduct: Float = 1
+    @exclusivity(unchecked) private var m: [Float] = [], v: [Float] = []
+    @exclusivity(unchecked) private var momentumProduct: Float = 1
 
     public init(
         learningRate: Float = 0.001, beta1: Float = 0.9, beta2: Float = 0.999,

@@ -51,9 +51,9 @@ public class BaseOptimizer {
     public var weightDecay: Float?
     /// A learning-rate schedule, read at the current iteration before each update.
     public var schedule: (any LearningRateSchedule)?
-    public internal(set) var iterations = 0
-    private var constantRate: Float
-    var slots: [Slot] = []
+    @exclusivity(unchecked) public internal(set) var iterations = 0
+    @exclusivity(unchecked) private var constantRate: Float
+    @exclusivity(unchecked) var slots: [Slot] = []
 
     init(learningRate: Float, schedule: (any LearningRateSchedule)?) {
         constantRate = learningRate

@@ -12,9 +12,9 @@ public final class RMSprop: BaseOptimizer, Optimizer {
     public let momentum: Float
     public let epsilon: Float
     public let centered: Bool
-    private var squares: [Float] = []
-    private var velocity: [Float] = []
-    private var meanGradient: [Float] = []
+    @exclusivity(unchecked) private var squares: [Float] = []
+    @exclusivity(unchecked) private var velocity: [Float] = []
+    @exclusivity(unchecked) private var meanGradient: [Float] = []
 
     /// Makes RMSprop with Keras's defaults.
     public init(

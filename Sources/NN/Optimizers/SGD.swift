@@ -6,7 +6,7 @@ public final class SGD: BaseOptimizer, Optimizer {
     public var name: String { "sgd" }
     public let momentum: Float
     public let nesterov: Bool
-    private var velocity: [Float] = []
+    @exclusivity(unchecked) private var velocity: [Float] = []
 
     /// Makes SGD with Keras's defaults; `schedule` replaces the constant learning rate.
     public init(
