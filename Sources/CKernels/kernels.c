@@ -66,12 +66,13 @@ int nn_kernels_set_width(int width) {
     vi = vi + (gi * gi - vi) * one_minus_beta2;                                                \
     NN_STORE(m + i, mi);                                                                       \
     NN_STORE(v + i, vi);                                                                       \
+    NN_STORE(g + i, (V)0.0f);                                                                  \
     NN_STORE(w + i, NN_LOAD(V, w + i) - mi * alpha / (NN_SQRT(vi) + epsilon));
 
-NN_KERNEL(adam, NN_ADAM_BODY, float *w, const float *g, float *m, float *v, float alpha,
+NN_KERNEL(adam, NN_ADAM_BODY, float *w, float *g, float *m, float *v, float alpha,
           float one_minus_beta1, float one_minus_beta2, float epsilon)
 
-void nn_adam_update(float *w, const float *g, float *m, float *v, size_t n, float alpha,
+void nn_adam_update(float *w, float *g, float *m, float *v, size_t n, float alpha,
                     float one_minus_beta1, float one_minus_beta2, float epsilon) {
     NN_RUN(adam, n, w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon);
 }

@@ -24,6 +24,11 @@ public final class ParameterStore {
     @exclusivity(unchecked) public var values: [Float] = []
     /// `count` gradients matching `values`, then `statisticsCount` step statistics.
     @exclusivity(unchecked) public var gradients: [Float] = []
+    /// Whether the first `count` gradients are known to be zero, as they are when allocated and
+    /// after an optimizer step. Layers add their weight gradients into the buffer, so a backward
+    /// pass clears it first unless this is set (an optimizer step clears it while the values
+    /// are still in cache, which saves a pass over memory).
+    @exclusivity(unchecked) public var gradientsAreZero = true
     /// Every slot, in creation order (Keras's `get_weights()` order).
     public private(set) var slots: [Slot] = []
     /// The number of step statistics that follow the gradients.
@@ -40,6 +45,7 @@ public final class ParameterStore {
         values.append(contentsOf: repeatElement(0, count: slot.count))
         slots.append(slot)
         gradients = [Float](repeating: 0, count: values.count + statisticsCount)
+        gradientsAreZero = true
         return slot
     }
 
@@ -48,6 +54,7 @@ public final class ParameterStore {
         guard count != statisticsCount else { return }
         statisticsCount = count
         gradients = [Float](repeating: 0, count: values.count + count)
+        gradientsAreZero = true
     }
 
     /// Drops every slot, for a model that is built again.

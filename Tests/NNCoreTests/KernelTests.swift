@@ -41,11 +41,14 @@ import Testing
         }
         let ran = Self.atEachWidth { _ in
             var kw = start, km = [Float](repeating: 0, count: Self.count), kv = km
+            var kg = g
             for _ in 0..<3 {
-                nn_adam_update(&kw, g, &km, &kv, Self.count, alpha, b1, b2, epsilon)
+                kg = g
+                nn_adam_update(&kw, &kg, &km, &kv, Self.count, alpha, b1, b2, epsilon)
             }
             #expect(Self.bits(kw) == Self.bits(w) && Self.bits(km) == Self.bits(m))
             #expect(Self.bits(kv) == Self.bits(v))
+            #expect(kg.allSatisfy { $0.bitPattern == 0 })  // cleared to +0
         }
         #expect(ran.contains(4) && ran.contains(1))
     }

@@ -7,10 +7,11 @@
 
 #include <stddef.h>
 
-/// One Adam step over n weights:
+/// One Adam step over n weights, which also clears the gradients (g = 0) while they are in
+/// cache, for the next backward pass to add into:
 ///   m += (g - m) * one_minus_beta1;  v += (g*g - v) * one_minus_beta2;
 ///   w -= m * alpha / (sqrt(v) + epsilon)
-void nn_adam_update(float *w, const float *g, float *m, float *v, size_t n, float alpha,
+void nn_adam_update(float *w, float *g, float *m, float *v, size_t n, float alpha,
                     float one_minus_beta1, float one_minus_beta2, float epsilon);
 
 /// One RMSprop step (Keras's formulas; `velocity` and `mean_gradient` may be NULL when

@@ -183,11 +183,12 @@ public final class Dense: ActivatedLayer {
                     }
                     store.gradients.withUnsafeMutableBufferPointer { g in
                         let g = g.baseAddress!
-                        // dKernel = inputᵀ · dz, written (beta 0) rather than accumulated.
+                        // dKernel += inputᵀ · dz into the zeroed gradients (beta 1: OpenBLAS
+                        // skips its pass that zeroes C for beta 0).
                         Matmul.gemm(
                             transposeA: true, transposeB: false, m: inputs, n: units, k: rows,
                             a: x.baseAddress!, lda: inputs, b: dz, ldb: units,
-                            beta: 0, c: g + kernel.offset, ldc: units)
+                            beta: 1, c: g + kernel.offset, ldc: units)
                         if let bias {
                             let db = g + bias.offset
                             for j in 0..<units { db[j] = 0 }

@@ -117,7 +117,8 @@ final class Trainer {
         for index in metricStates.indices {
             metricStates[index] += Double(store.gradients[tail + 1 + index])
         }
-        model.optimizer.update(parameters: &store.values, gradients: &store.gradients)
+        store.gradientsAreZero = model.optimizer.update(
+            parameters: &store.values, gradients: &store.gradients)
     }
 
     /// This step's metric sums on this rank, written into the statistics tail from `offset`.

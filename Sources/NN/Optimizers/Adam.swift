@@ -26,6 +26,7 @@ public class Adam: BaseOptimizer, Optimizer {
     public var epsilon: Float { moments.epsilon }
     public var amsgrad: Bool { moments.amsgrad }
     override var stateValuesPerWeight: Int { moments.amsgrad ? 3 : 2 }
+    override var stepClearsGradients: Bool { !moments.amsgrad }
     override var variables: [[Float]] {
         get { moments.variables }
         set { moments.variables = newValue }
@@ -88,9 +89,11 @@ final class AdamMoments {
             v.withUnsafeMutableBufferPointer { v in
                 if !amsgrad {
                     // The C kernel vectorises the square root; Swift would call sqrtf per weight.
+                    // The gradients come from a mutable buffer (`update`), which the kernel
+                    // clears after reading.
                     nn_adam_update(
-                        w, g, m.baseAddress!, v.baseAddress!, count, alpha, oneMinusBeta1,
-                        oneMinusBeta2, epsilon)
+                        w, UnsafeMutablePointer(mutating: g), m.baseAddress!, v.baseAddress!,
+                        count, alpha, oneMinusBeta1, oneMinusBeta2, epsilon)
                     return
                 }
                 vMax.withUnsafeMutableBufferPointer { vMax in

@@ -19,8 +19,9 @@ public protocol Optimizer: AnyObject {
     /// Sizes the state for weights laid out in `slots` and resets it.
     func build(slots: [Slot])
     /// Applies one update to `parameters` from the first `parameters.count` `gradients`
-    /// (which clipping may change in place).
-    func update(parameters: inout [Float], gradients: inout [Float])
+    /// (which clipping may change in place). Returns whether it left those gradients zero.
+    @discardableResult
+    func update(parameters: inout [Float], gradients: inout [Float]) -> Bool
     /// Everything needed to continue exactly where this optimizer is: for checkpoints.
     func exportState() -> OptimizerState
     /// Restores a state from `exportState()` of the same kind of optimizer and model.
@@ -70,6 +71,8 @@ public class BaseOptimizer {
 
     /// State values per weight, for `summary()`.
     var stateValuesPerWeight: Int { 0 }
+    /// Whether `step` leaves the gradients zero itself.
+    var stepClearsGradients: Bool { false }
     /// State values independent of the weight count (besides iterations and learning rate).
     var extraStateValues: Int { 0 }
 
@@ -130,7 +133,8 @@ public class BaseOptimizer {
         t: Float
     ) {}
 
-    public func update(parameters: inout [Float], gradients: inout [Float]) {
+    @discardableResult
+    public func update(parameters: inout [Float], gradients: inout [Float]) -> Bool {
         let count = parameters.count
         let lr = learningRate
         gradients.withUnsafeMutableBufferPointer { g in
@@ -142,9 +146,13 @@ public class BaseOptimizer {
                     for i in 0..<count { w[i] -= w[i] * factor }
                 }
                 step(w, g, count: count, lr: lr, t: Float(iterations + 1))
+                // Cleared for the next backward pass to add into (Adam's kernel does it while
+                // the values are in cache).
+                if !stepClearsGradients { g.update(repeating: 0, count: count) }
             }
         }
         iterations += 1
+        return true
     }
 
     /// Keras's `_clip_gradients`: `clipnorm`, else `global_clipnorm`, else `clipvalue`.

@@ -20,6 +20,10 @@ import Testing
         backpropagate(model)
         let count = model.store.count
         let analytic = Array(model.store.gradients[0..<count])
+        // A second pass with no optimizer step in between gives the same gradients, not their
+        // sum: layers add into the gradient buffer, and backward clears what the last pass left.
+        backpropagate(model)
+        #expect(Array(model.store.gradients[0..<count]) == analytic)
         // Every weight must matter (each relu unit is active on some rows of these inputs),
         // or the comparison would pass on zeros.
         #expect(!analytic.contains(0))
