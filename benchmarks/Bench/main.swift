@@ -99,8 +99,8 @@ func run(_ workload: Workload, epochs: Int, world: any Communicator) throws {
     let steps = Double((workload.x.rows + workload.batchSize - 1) / workload.batchSize)
     let report = String(
         format:
-            "%@ ranks=%d epochs=%d  OpenBLAS %@  median epoch %.4f s  %.2f us/step  %.1f GFLOP/s  first-epoch overhead %.4f s  total %.2f s  peak RSS %.0f MB (rank 0)\n",
-        workload.name, world.size, epochs, blasCoreName(), median, median / steps * 1e6,
+            "%@ ranks=%d epochs=%d  OpenBLAS %@  median epoch %.4f s (best %.4f)  %.2f us/step  %.1f GFLOP/s  first-epoch overhead %.4f s  total %.2f s  peak RSS %.0f MB (rank 0)\n",
+        workload.name, world.size, epochs, blasCoreName(), median, steady.first ?? median, median / steps * 1e6,
         workload.flopsPerEpoch / median / 1e9, durations[0] - median, total, peakRSSMegabytes())
     FileHandle.standardOutput.write(Data(report.utf8))
 }
