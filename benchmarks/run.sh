@@ -22,6 +22,9 @@ mpi_flags=(-n "$RANKS")
 [[ $(id -u) -eq 0 ]] && mpi_flags+=(--allow-run-as-root)
 (( RANKS > CORES )) && mpi_flags+=(--oversubscribe)
 
+# The same shared-memory transport launch/nntrain-mpi chooses (see the note there).
+export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
+
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 THREADS_PER_RANK=$(( CORES / RANKS > 0 ? CORES / RANKS : 1 ))
 nntrain_runs() {
