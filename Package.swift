@@ -15,22 +15,22 @@ let package = Package(
     ],
     targets: [
         // Public API.
-        .target(name: "NN", dependencies: ["NNCore"]),
-        .target(name: "NNMPI", dependencies: ["NNCore", "CMPI"]),
+        .target(name: "NN", dependencies: ["NNCore"], exclude: ["README.md"]),
+        .target(name: "NNMPI", dependencies: ["NNCore", "CMPI"], exclude: ["README.md"]),
         .target(
             name: "NNSaving",
             dependencies: [
                 "NN", "CHDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ]),
+            ], exclude: ["README.md"]),
         .executableTarget(
             name: "nntrain",
             dependencies: [
                 "NN", "NNMPI", "NNSaving", "nntrain-h5check",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ], exclude: ["README.md"]),
 
         // Implementation details.
-        .target(name: "NNCore", dependencies: ["CBLAS", "CKernels"]),
+        .target(name: "NNCore", dependencies: ["CBLAS", "CKernels"], exclude: ["README.md"]),
         .target(name: "CKernels"),
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
@@ -60,7 +60,9 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
         .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "CKernels", "TestSupport"]),
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
-        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport", "AllocationCounter"]),
+        .testTarget(
+            name: "NNTests", dependencies: ["NN", "TestSupport", "AllocationCounter"],
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "NNSavingTests", dependencies: ["NNSaving", "nntrain-h5check", "TestSupport"]),
         .testTarget(name: "NNTrainTests", dependencies: ["nntrain", "TestSupport"]),

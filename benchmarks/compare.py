@@ -304,6 +304,8 @@ def torch_ddp_rank(rank, ranks, workload, epochs, threads, results):
                          versions={"torch": torch.__version__},
                          detail=f"DDP gloo, {ranks} ranks x {torch.get_num_threads()} threads, "
                                 f"Adam {adam_kind}"))
+    # Every rank leaves together: gloo can abort a rank whose peer tore down first.
+    dist.barrier()
     dist.destroy_process_group()
 
 
