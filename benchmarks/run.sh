@@ -54,6 +54,9 @@ echo "nntrain alone: $(awk "BEGIN { printf \"%.3f\", $end - $start }") s"
 start=$(date +%s.%N); NNTRAIN_BIN=.build/release/nntrain launch/nntrain-mpi -n "$RANKS" --verbose 0 >/dev/null; end=$(date +%s.%N)
 echo "launch/nntrain-mpi -n $RANKS: $(awk "BEGIN { printf \"%.3f\", $end - $start }") s"
 
+echo "== memory: the nntrain command on W2 read from .npy files"
+benchmarks/memory.sh 2>/dev/null
+
 if [[ -f benchmarks/compare.py ]]; then
     echo "== the same workloads in Keras and PyTorch (where installed)"
     "$PYTHON" benchmarks/compare.py all --epochs-w1 "$EPOCHS_W1" --epochs-w2 "$EPOCHS_W2" --ddp-ranks "$RANKS" || true

@@ -1,7 +1,8 @@
 // nntrain's benchmark: trains the two reference workloads and reports steady-state speed.
 //
 //   swift build -c release --product nntrain-bench
-//   .build/release/nntrain-bench [w1|w2|all] [--epochs N]
+//   .build/release/nntrain-bench [w1|w2|all|gemm] [--epochs N]
+//   .build/release/nntrain-bench write-w2 FOLDER      (W2 as w2x.npy, w2y.npy)
 //   mpirun -n 2 .build/release/nntrain-bench w2        (benchmarks/run.sh does both)
 //
 // W1: the Keras notes' model (1→16→32→2, sigmoid + sparse crossentropy), the 2100-person drug
@@ -100,7 +101,8 @@ func run(_ workload: Workload, epochs: Int, world: any Communicator) throws {
     let report = String(
         format:
             "%@ ranks=%d epochs=%d  OpenBLAS %@  median epoch %.4f s (best %.4f)  %.2f us/step  %.1f GFLOP/s  first-epoch overhead %.4f s  total %.2f s  peak RSS %.0f MB (rank 0)\n",
-        workload.name, world.size, epochs, blasCoreName(), median, steady.first ?? median, median / steps * 1e6,
+        workload.name, world.size, epochs, blasCoreName(), median, steady.first ?? median,
+        median / steps * 1e6,
         workload.flopsPerEpoch / median / 1e9, durations[0] - median, total, peakRSSMegabytes())
     FileHandle.standardOutput.write(Data(report.utf8))
 }
@@ -155,6 +157,13 @@ do {
     let world: any Communicator =
         MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
     if which == "gemm" { gemmOnly(steps: (epochs ?? 4) * 469) }
+    if which == "write-w2" {
+        // W2's samples and labels as float32 .npy files, for the nntrain command.
+        let folder = arguments.dropFirst().first { !$0.hasPrefix("--") } ?? "."
+        let workload = try w2()
+        try NumpyFile.write(workload.x, to: folder + "/w2x.npy")
+        try NumpyFile.write(workload.y, to: folder + "/w2y.npy")
+    }
     if which == "w1" || which == "all" { try run(w1(), epochs: epochs ?? 20, world: world) }
     if which == "w2" || which == "all" { try run(w2(), epochs: epochs ?? 4, world: world) }
 } catch {
