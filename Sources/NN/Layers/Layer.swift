@@ -25,7 +25,8 @@ public protocol Layer: AnyObject {
         throws(ModelError) -> Shape
     /// Computes `output` for the rows of `input`.
     func forward(_ input: Tensor, into output: inout Tensor, training: Bool)
-    /// Writes weight gradients into the store (overwriting them) and, when
+    /// Adds weight gradients into the store's gradient buffer (which the model clears before
+    /// each backward pass, so writing them works as well) and, when
     /// `needsInputGradient`, dLoss/dInput into `inputGradient`. `outputGradient` may be
     /// overwritten.
     func backward(
