@@ -55,7 +55,7 @@ start=$(date +%s.%N); NNTRAIN_BIN=.build/release/nntrain launch/nntrain-mpi -n "
 echo "launch/nntrain-mpi -n $RANKS: $(awk "BEGIN { printf \"%.3f\", $end - $start }") s"
 
 echo "== memory: the nntrain command on W2 read from .npy files"
-benchmarks/memory.sh 2>/dev/null
+benchmarks/memory.sh || echo "memory.sh failed (exit $?)"
 
 if [[ -f benchmarks/compare.py ]]; then
     echo "== the same workloads in Keras and PyTorch (where installed)"

@@ -17,7 +17,7 @@
 // type) as `static size_t NAME(size_t i, size_t n, ARGS)`, which processes whole vectors from
 // element i and returns where it stopped.
 #define NN_INSTANCE(NAME, TARGET, W, BODY, ...)                                                \
-    __attribute__((target(TARGET))) static size_t NAME(size_t i, size_t n, __VA_ARGS__) {      \
+    NN_TARGET_ATTR(TARGET) static size_t NAME(size_t i, size_t n, __VA_ARGS__) {               \
         typedef float V __attribute__((ext_vector_type(W)));                                   \
         typedef int M __attribute__((ext_vector_type(W)));                                     \
         (void)sizeof(M);                                                                       \
@@ -25,36 +25,66 @@
         return i;                                                                              \
     }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define NN_X86 1
+#define NN_TARGET_ATTR(TARGET) __attribute__((target(TARGET)))
 #define NN_KERNEL(NAME, BODY, ...)                                                             \
     NN_INSTANCE(NAME##_16, "avx512f", 16, BODY, __VA_ARGS__)                                   \
     NN_INSTANCE(NAME##_8, "avx2", 8, BODY, __VA_ARGS__)                                        \
     NN_INSTANCE(NAME##_4, "sse2", 4, BODY, __VA_ARGS__)                                        \
     NN_INSTANCE(NAME##_1, "sse2", 1, BODY, __VA_ARGS__)
+#else
+// Elsewhere (arm64: NEON is always there) 4 lanes with the compiler's default target.
+#define NN_X86 0
+#define NN_TARGET_ATTR(TARGET)
+#define NN_KERNEL(NAME, BODY, ...)                                                             \
+    NN_INSTANCE(NAME##_4, "", 4, BODY, __VA_ARGS__)                                            \
+    NN_INSTANCE(NAME##_1, "", 1, BODY, __VA_ARGS__)
+#endif
+
+// The width in use. Tests change it while other tests run kernels: every width gives the same
+// results, and relaxed atomic accesses keep that well defined.
+static int nn_width = 4;
+#define NN_WIDTH() __atomic_load_n(&nn_width, __ATOMIC_RELAXED)
 
 // The bulk at the chosen width, then the tail one element at a time.
+#if NN_X86
 #define NN_RUN(NAME, n, ...)                                                                   \
     do {                                                                                       \
-        size_t nn_done_ = nn_width == 16  ? NAME##_16(0, (n), __VA_ARGS__)                     \
-                          : nn_width == 8 ? NAME##_8(0, (n), __VA_ARGS__)                      \
-                          : nn_width == 4 ? NAME##_4(0, (n), __VA_ARGS__)                      \
-                                          : 0;                                                 \
+        int nn_lanes_ = NN_WIDTH();                                                            \
+        size_t nn_done_ = nn_lanes_ == 16  ? NAME##_16(0, (n), __VA_ARGS__)                    \
+                          : nn_lanes_ == 8 ? NAME##_8(0, (n), __VA_ARGS__)                     \
+                          : nn_lanes_ == 4 ? NAME##_4(0, (n), __VA_ARGS__)                     \
+                                           : 0;                                                \
         NAME##_1(nn_done_, (n), __VA_ARGS__);                                                  \
     } while (0)
 
-static int nn_width = 4;
-
 __attribute__((constructor)) static void nn_choose_width(void) {
     __builtin_cpu_init();
-    nn_width = __builtin_cpu_supports("avx512f") ? 16 : __builtin_cpu_supports("avx2") ? 8 : 4;
+    int width = __builtin_cpu_supports("avx512f") ? 16 : __builtin_cpu_supports("avx2") ? 8 : 4;
+    __atomic_store_n(&nn_width, width, __ATOMIC_RELAXED);
 }
 
-int nn_kernels_width(void) { return nn_width; }
+static int nn_supported(int width) {
+    if (width == 16) return __builtin_cpu_supports("avx512f");
+    if (width == 8) return __builtin_cpu_supports("avx2");
+    return width == 4 || width == 1;
+}
+#else
+#define NN_RUN(NAME, n, ...)                                                                   \
+    do {                                                                                       \
+        size_t nn_done_ = NN_WIDTH() == 4 ? NAME##_4(0, (n), __VA_ARGS__) : 0;                 \
+        NAME##_1(nn_done_, (n), __VA_ARGS__);                                                  \
+    } while (0)
+
+static int nn_supported(int width) { return width == 4 || width == 1; }
+#endif
+
+int nn_kernels_width(void) { return NN_WIDTH(); }
 
 int nn_kernels_set_width(int width) {
-    int previous = nn_width;
-    if (width == 16 && !__builtin_cpu_supports("avx512f")) return previous;
-    if (width == 8 && !__builtin_cpu_supports("avx2")) return previous;
-    if (width == 16 || width == 8 || width == 4 || width == 1) nn_width = width;
+    int previous = NN_WIDTH();
+    if (nn_supported(width)) __atomic_store_n(&nn_width, width, __ATOMIC_RELAXED);
     return previous;
 }
 

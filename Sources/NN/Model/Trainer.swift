@@ -117,8 +117,9 @@ final class Trainer {
         for index in metricStates.indices {
             metricStates[index] += Double(store.gradients[tail + 1 + index])
         }
-        store.gradientsAreZero = model.optimizer.update(
-            parameters: &store.values, gradients: &store.gradients)
+        model.optimizer.update(parameters: &store.values, gradients: &store.gradients)
+        // Only the built-in optimizers promise to leave the gradients zero.
+        store.gradientsAreZero = model.optimizer is BaseOptimizer
     }
 
     /// This step's metric sums on this rank, written into the statistics tail from `offset`.

@@ -34,7 +34,7 @@ public class Adam: BaseOptimizer, Optimizer {
 
     override func resetState(parameterCount: Int) { moments.reset(parameterCount) }
     override func step(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
         moments.step(w, g, count: count, lr: lr, t: t)
@@ -79,7 +79,7 @@ final class AdamMoments {
     }
 
     func step(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
         let alpha =
@@ -89,11 +89,10 @@ final class AdamMoments {
             v.withUnsafeMutableBufferPointer { v in
                 if !amsgrad {
                     // The C kernel vectorises the square root; Swift would call sqrtf per weight.
-                    // The gradients come from a mutable buffer (`update`), which the kernel
-                    // clears after reading.
+                    // The kernel also clears the gradients after reading them.
                     nn_adam_update(
-                        w, UnsafeMutablePointer(mutating: g), m.baseAddress!, v.baseAddress!,
-                        count, alpha, oneMinusBeta1, oneMinusBeta2, epsilon)
+                        w, g, m.baseAddress!, v.baseAddress!, count, alpha, oneMinusBeta1,
+                        oneMinusBeta2, epsilon)
                     return
                 }
                 vMax.withUnsafeMutableBufferPointer { vMax in

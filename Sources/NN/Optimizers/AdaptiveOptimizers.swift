@@ -28,7 +28,7 @@ public final class Adagrad: BaseOptimizer, Optimizer {
         accumulator = [Float](repeating: initialAccumulatorValue, count: parameterCount)
     }
     override func step(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
         accumulator.withUnsafeMutableBufferPointer { a in
@@ -67,7 +67,7 @@ public final class Adadelta: BaseOptimizer, Optimizer {
         deltaSquares = [Float](repeating: 0, count: parameterCount)
     }
     override func step(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
         gradientSquares.withUnsafeMutableBufferPointer { eg in
@@ -105,7 +105,7 @@ public final class Adamax: BaseOptimizer, Optimizer {
         u = [Float](repeating: 0, count: parameterCount)
     }
     override func step(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
         let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)
@@ -157,7 +157,7 @@ public final class Nadam: BaseOptimizer, Optimizer {
         momentumProduct = 1
     }
     override func step(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
         let (beta1, beta2, epsilon) = (beta1, beta2, epsilon)

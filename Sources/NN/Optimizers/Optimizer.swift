@@ -19,9 +19,8 @@ public protocol Optimizer: AnyObject {
     /// Sizes the state for weights laid out in `slots` and resets it.
     func build(slots: [Slot])
     /// Applies one update to `parameters` from the first `parameters.count` `gradients`
-    /// (which clipping may change in place). Returns whether it left those gradients zero.
-    @discardableResult
-    func update(parameters: inout [Float], gradients: inout [Float]) -> Bool
+    /// (which clipping may change in place). The built-in optimizers leave those gradients zero.
+    func update(parameters: inout [Float], gradients: inout [Float])
     /// Everything needed to continue exactly where this optimizer is: for checkpoints.
     func exportState() -> OptimizerState
     /// Restores a state from `exportState()` of the same kind of optimizer and model.
@@ -129,12 +128,13 @@ public class BaseOptimizer {
 
     /// The update rule over `count` weights at learning rate `lr`, `t` the update number from 1.
     func step(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {}
 
-    @discardableResult
-    public func update(parameters: inout [Float], gradients: inout [Float]) -> Bool {
+    /// Applies one update and leaves the first `parameters.count` gradients zero, for the next
+    /// backward pass to add into.
+    public func update(parameters: inout [Float], gradients: inout [Float]) {
         let count = parameters.count
         let lr = learningRate
         gradients.withUnsafeMutableBufferPointer { g in
@@ -152,7 +152,6 @@ public class BaseOptimizer {
             }
         }
         iterations += 1
-        return true
     }
 
     /// Keras's `_clip_gradients`: `clipnorm`, else `global_clipnorm`, else `clipvalue`.

@@ -42,7 +42,7 @@ public final class RMSprop: BaseOptimizer, Optimizer {
     }
 
     override func step(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
         // A C kernel: Swift calls sqrtf per weight and does not vectorise the loop.

@@ -30,7 +30,7 @@ public final class SGD: BaseOptimizer, Optimizer {
     }
 
     override func step(
-        _ w: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, count: Int, lr: Float,
+        _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
         let (momentum, nesterov) = (momentum, nesterov)

@@ -8,4 +8,7 @@
 /// the calling thread.
 unsigned long allocations_on_this_thread(void);
 
+/// 1 when allocations are counted (glibc, no sanitizer runtime), else 0.
+int allocation_counting_works(void);
+
 #endif

@@ -130,10 +130,8 @@ extension ActivationFunction {
         do {
             _ = try ActivationFunction.named(name)
             return nil
-        } catch let error as ModelError {
-            return error.description
         } catch {
-            return "unexpected error type: \(error)"
+            return error.description  // typed throws: always a ModelError
         }
     }
 }

@@ -119,10 +119,8 @@ import Testing
         do {
             try Sequential(layers).compile(optimizer: SGD(), loss: "mse")
             return nil
-        } catch let error as ModelError {
-            return error.description
         } catch {
-            return "unexpected error type: \(error)"
+            return error.description  // typed throws: always a ModelError
         }
     }
 }

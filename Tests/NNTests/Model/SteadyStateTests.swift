@@ -67,9 +67,11 @@ import Testing
         try trainer.runStep(2)  // the short last batch: 2 rows inside the 4-row buffers
         try trainer.runStep(0)
         let heapAllocationsInSteps = allocations_on_this_thread() - heapAllocations
-        #expect(heapAllocationsInSteps == 0)
         #expect(addresses() == before)
         #expect(model.bufferAllocations == allocations)
+        // Counting needs glibc and no sanitizer runtime (see counter.c).
+        guard allocation_counting_works() != 0 else { return }
+        #expect(heapAllocationsInSteps == 0)
         // The counter sees this thread's allocations: one array proves it is live.
         let probe = [Float](repeating: 1, count: 1000 + Int(heapAllocationsInSteps))
         #expect(allocations_on_this_thread() > heapAllocations + heapAllocationsInSteps)
