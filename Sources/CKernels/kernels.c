@@ -82,6 +82,17 @@ static int nn_supported(int width) { return width == 4 || width == 1; }
 
 int nn_kernels_width(void) { return NN_WIDTH(); }
 
+void nn_prefetch_rows(const float *base, const long *order, size_t count, size_t row_floats) {
+    for (size_t r = 0; r < count; r++) {
+        const char *row = (const char *)(base + (size_t)order[r] * row_floats);
+        const char *end = row + row_floats * sizeof(float);
+        __builtin_prefetch(row, 0, 2);
+        for (const char *page = (const char *)(((size_t)row + 4096) & ~(size_t)4095); page < end;
+             page += 4096)
+            __builtin_prefetch(page, 0, 2);
+    }
+}
+
 int nn_kernels_set_width(int width) {
     int previous = NN_WIDTH();
     if (nn_supported(width)) __atomic_store_n(&nn_width, width, __ATOMIC_RELAXED);

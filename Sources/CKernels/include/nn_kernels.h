@@ -45,6 +45,11 @@ void nn_bias_relu(float *y, const float *b, size_t rows, size_t width);
 /// gradient[i] = output[i] > 0 ? gradient[i] : 0 for n values.
 void nn_relu_backward(const float *output, float *gradient, size_t n);
 
+/// Asks the CPU to start fetching `count` rows of `row_bytes` each, row i at
+/// `base + order[i] * row_bytes`: the first cache line of each row and of each page it enters,
+/// which starts the page walks and the hardware's streaming. A hint; no effect on results.
+void nn_prefetch_rows(const float *base, const long *order, size_t count, size_t row_floats);
+
 /// The vector width in use (16, 8, 4 or 1).
 int nn_kernels_width(void);
 

@@ -1,3 +1,5 @@
+import CKernels
+
 /// One `fit` call's training loop: the shuffled order, the step, and the epoch's sums.
 final class Trainer {
     let model: Sequential
@@ -93,6 +95,13 @@ final class Trainer {
                 weights, order: order, from: start + mine.lowerBound, count: mine.count,
                 into: model.batchWeights!)
         }
+        let next = start + batchSize
+        if next < x.rows {
+            let nextMine = Shards.range(
+                count: min(batchSize, x.rows - next), rank: world.rank, size: world.size)
+            Batches.prefetch(
+                x, order: order, from: next + nextMine.lowerBound, count: nextMine.count)
+        }
         model.forward(training: true, needsOutput: !metrics.isEmpty)
         let localLoss = model.lossAndGradient(scale: 1 / Float(batchRows), weighted: weights != nil)
         model.backward()
@@ -179,6 +188,19 @@ enum Batches {
     ) {
         copyRows(x, order: order, from: first, count: count, into: inputs)
         copyRows(y, order: order, from: first, count: count, into: targets)
+    }
+
+    /// Starts fetching a batch's sample rows, for the next step's gather to find them on their
+    /// way (the rows of a shuffled order are scattered over the data).
+    static func prefetch(_ source: any Samples, order: [Int], from first: Int, count: Int) {
+        let width = source.rowWidth
+        source.withUnsafeValues { s in
+            order.withUnsafeBufferPointer { o in
+                o.baseAddress!.withMemoryRebound(to: CLong.self, capacity: o.count) {
+                    nn_prefetch_rows(s.baseAddress!, $0 + first, count, width)
+                }
+            }
+        }
     }
 
     static func copyRows(
