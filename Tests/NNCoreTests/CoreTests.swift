@@ -58,21 +58,30 @@ import Testing
     }
 
     /// cblas_sgemm with transpose flags against the product written out by hand.
+    /// Every transpose combination, including the shapes with a dimension of 1 (which go to
+    /// OpenBLAS's outer product and matrix-vector routines), with beta 0 over a buffer holding
+    /// other values, and beta 1. The values are small multiples of 0.5, so every sum is exact.
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func gemmMatchesHandProduct(_ ta: Bool, _ tb: Bool) {
-        let m = 3, n = 2, k = 4
-        let a: [Float] = (0..<(m * k)).map { Float($0) - 5 }
-        let b: [Float] = (0..<(k * n)).map { Float($0) * 0.5 }
-        func at(_ i: Int, _ p: Int) -> Float { ta ? a[p * m + i] : a[i * k + p] }
-        func bt(_ p: Int, _ j: Int) -> Float { tb ? b[j * k + p] : b[p * n + j] }
-        var c = [Float](repeating: 1, count: m * n)
-        Matmul.gemm(
-            transposeA: ta, transposeB: tb, m: m, n: n, k: k, a: a, lda: ta ? m : k, b: b,
-            ldb: tb ? k : n, beta: 0, c: &c, ldc: n)
-        for i in 0..<m {
-            for j in 0..<n {
-                let expected = (0..<k).reduce(Float(0)) { $0 + at(i, $1) * bt($1, j) }
-                #expect(c[i * n + j] == expected)
+        for (m, n, k) in [(3, 2, 4), (3, 2, 1), (1, 2, 4), (3, 1, 4), (1, 1, 3), (1, 3, 1)] {
+            let a: [Float] = (0..<(m * k)).map { Float($0) - 5 }
+            let b: [Float] = (0..<(k * n)).map { Float($0) * 0.5 }
+            func at(_ i: Int, _ p: Int) -> Float { ta ? a[p * m + i] : a[i * k + p] }
+            func bt(_ p: Int, _ j: Int) -> Float { tb ? b[j * k + p] : b[p * n + j] }
+            for beta: Float in [0, 1] {
+                let start = (0..<(m * n)).map { Float($0 % 3) + 1 }
+                var c = start
+                Matmul.gemm(
+                    transposeA: ta, transposeB: tb, m: m, n: n, k: k, a: a, lda: ta ? m : k,
+                    b: b, ldb: tb ? k : n, beta: beta, c: &c, ldc: n)
+                for i in 0..<m {
+                    for j in 0..<n {
+                        let product = (0..<k).reduce(Float(0)) { $0 + at(i, $1) * bt($1, j) }
+                        #expect(
+                            c[i * n + j] == product + beta * start[i * n + j],
+                            "m \(m) n \(n) k \(k) beta \(beta) at \(i),\(j)")
+                    }
+                }
             }
         }
     }
