@@ -94,12 +94,17 @@ extension Sequential {
         activeCommunicator = communicator
         defer { activeCommunicator = nil }
         let backup = callbacks.lazy.compactMap { $0 as? BackupAndRestore }.first
-        let fingerprints = (
-            configuration: Fingerprint.of(
-                configurationDescription + " batch=\(batchSize) epochs=\(epochs) shuffle=\(shuffle)"
-            ),
-            data: Fingerprint.of(trainX, trainY)
-        )
+        // What a checkpoint records to recognise its run (hashing the data costs a pass over
+        // it, so only when there are checkpoints).
+        let fingerprints: (configuration: UInt64, data: UInt64) =
+            backup == nil
+            ? (0, 0)
+            : (
+                configuration: Fingerprint.of(
+                    configurationDescription
+                        + " batch=\(batchSize) epochs=\(epochs) shuffle=\(shuffle)"),
+                data: Fingerprint.of(trainX, trainY)
+            )
         // Every rank reads the checkpoint and restores from it, then all agree it worked.
         let resumed: (epoch: Int, step: Int)? = try together(
             communicator, "resume from the checkpoint"
