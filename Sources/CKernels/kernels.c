@@ -101,6 +101,26 @@ int nn_kernels_set_width(int width) {
 
 // ---------------------------------------------------------------------------------------------
 
+// x - x is 0 for every finite x and NaN for NaN and ±infinity; a vector stops at its start.
+#define NN_FINITE_BODY(V, M)                                                                   \
+    V x = NN_LOAD(V, values + i);                                                              \
+    if (__builtin_reduce_or((M)(x - x != 0))) return i;
+
+NN_KERNEL(finite, NN_FINITE_BODY, const float *values)
+
+size_t nn_first_nonfinite(const float *values, size_t n) {
+#if NN_X86
+    int lanes = NN_WIDTH();
+    size_t i = lanes == 16  ? finite_16(0, n, values)
+               : lanes == 8 ? finite_8(0, n, values)
+               : lanes == 4 ? finite_4(0, n, values)
+                            : 0;
+#else
+    size_t i = NN_WIDTH() == 4 ? finite_4(0, n, values) : 0;
+#endif
+    return finite_1(i, n, values);  // the exact element, or n
+}
+
 #define NN_ADAM_BODY(V, M)                                                                     \
     V gi = NN_LOAD(V, g + i), mi = NN_LOAD(V, m + i), vi = NN_LOAD(V, v + i);                  \
     mi = mi + (gi - mi) * one_minus_beta1;                                                     \

@@ -174,4 +174,27 @@ import Testing
         }
         #expect(ran.count >= 2)
     }
+
+    /// The first NaN or infinity, found at every width and at every position (in the vector
+    /// part and in the tail), or the count when there is none.
+    @Test func firstNonFiniteIsExact() {
+        let clean = Self.inputs(seed: 9)
+        let ran = Self.atEachWidth { width in
+            #expect(nn_first_nonfinite(clean, clean.count) == clean.count)
+            for position in [0, 1, 15, 16, 17, 500, Self.count - 2, Self.count - 1] {
+                for bad: Float in [.nan, .infinity, -.infinity, -.nan] {
+                    var values = clean
+                    values[position] = bad
+                    values[min(position + 3, Self.count - 1)] = .nan  // a later one as well
+                    #expect(
+                        nn_first_nonfinite(values, values.count) == position,
+                        "\(bad) at \(position), width \(width)")
+                }
+            }
+            // Largest finite values are finite.
+            let extremes: [Float] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, 0, -0.0]
+            #expect(nn_first_nonfinite(extremes, extremes.count) == extremes.count)
+        }
+        #expect(ran.count >= 2)
+    }
 }

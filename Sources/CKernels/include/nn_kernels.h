@@ -50,6 +50,9 @@ void nn_relu_backward(const float *output, float *gradient, size_t n);
 /// which starts the page walks and the hardware's streaming. A hint; no effect on results.
 void nn_prefetch_rows(const float *base, const long *order, size_t count, size_t row_floats);
 
+/// The index of the first NaN or infinity among n values, or n when all are finite.
+size_t nn_first_nonfinite(const float *values, size_t n);
+
 /// The vector width in use (16, 8, 4 or 1).
 int nn_kernels_width(void);
 

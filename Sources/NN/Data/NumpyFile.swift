@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Reads and writes NumPy's `.npy` files (format versions 1–3, little-endian, C order).
@@ -93,7 +94,8 @@ public enum NumpyFile {
         throws(ModelError)
     {
         let width = shape.count == 2 ? max(shape[1], 1) : 1
-        if let index = values.firstIndex(where: { !$0.isFinite }) {
+        let index = values.isEmpty ? 0 : nn_first_nonfinite(values.baseAddress!, values.count)
+        if index < values.count {
             throw .file(
                 path: path,
                 problem:

@@ -1,3 +1,5 @@
+import CKernels
+
 /// Checks on user data before any work starts, so that mistakes get one clear message.
 extension Sequential {
     /// Checks data before training or inference, building the model from `x` if needed, so
@@ -50,7 +52,9 @@ extension Sequential {
     static func requireFinite(_ t: any Samples, role: String) throws(ModelError) {
         let width = max(t.rowWidth, 1)
         let bad: (Int, Float)? = t.withUnsafeValues { values in
-            values.firstIndex(where: { !$0.isFinite }).map { ($0, values[$0]) }
+            guard !values.isEmpty else { return nil }
+            let index = nn_first_nonfinite(values.baseAddress!, values.count)
+            return index < values.count ? (index, values[index]) : nil
         }
         if let (index, value) = bad {
             throw .invalidData(
