@@ -121,12 +121,16 @@ size_t nn_first_nonfinite(const float *values, size_t n) {
     return finite_1(i, n, values);  // the exact element, or n
 }
 
-#define NN_ADAM_BODY(V, M)                                                                     \
+// Adam's and Nadam's moment estimates (Keras's formulas): gi, mi and vi for what follows.
+#define NN_MOMENTS(V, ONE_MINUS_BETA1, ONE_MINUS_BETA2)                                        \
     V gi = NN_LOAD(V, g + i), mi = NN_LOAD(V, m + i), vi = NN_LOAD(V, v + i);                  \
-    mi = mi + (gi - mi) * one_minus_beta1;                                                     \
-    vi = vi + (gi * gi - vi) * one_minus_beta2;                                                \
+    mi = mi + (gi - mi) * (ONE_MINUS_BETA1);                                                   \
+    vi = vi + (gi * gi - vi) * (ONE_MINUS_BETA2);                                              \
     NN_STORE(m + i, mi);                                                                       \
-    NN_STORE(v + i, vi);                                                                       \
+    NN_STORE(v + i, vi);
+
+#define NN_ADAM_BODY(V, M)                                                                     \
+    NN_MOMENTS(V, one_minus_beta1, one_minus_beta2)                                            \
     NN_STORE(g + i, (V)0.0f);                                                                  \
     NN_STORE(w + i, NN_LOAD(V, w + i) - mi * alpha / (NN_SQRT(vi) + epsilon));
 
@@ -233,11 +237,7 @@ void nn_adadelta_update(float *w, const float *g, float *eg, float *ed, size_t n
 }
 
 #define NN_NADAM_BODY(V, M)                                                                    \
-    V gi = NN_LOAD(V, g + i), mi = NN_LOAD(V, m + i), vi = NN_LOAD(V, v + i);                  \
-    mi = mi + (gi - mi) * b1;                                                                  \
-    vi = vi + (gi * gi - vi) * b2;                                                             \
-    NN_STORE(m + i, mi);                                                                       \
-    NN_STORE(v + i, vi);                                                                       \
+    NN_MOMENTS(V, b1, b2)                                                                      \
     V mhat = ut1 * mi / c1 + cu * gi / c0;                                                     \
     V vhat = vi / cv;                                                                          \
     NN_STORE(w + i, NN_LOAD(V, w + i) - lr * mhat / (NN_SQRT(vhat) + epsilon));
