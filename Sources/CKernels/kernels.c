@@ -124,6 +124,7 @@ size_t nn_first_nonfinite(const float *values, size_t n) {
 // Adam's and Nadam's moment estimates (Keras's formulas): gi, mi and vi for what follows.
 #define NN_MOMENTS(V, ONE_MINUS_BETA1, ONE_MINUS_BETA2)                                        \
     V gi = NN_LOAD(V, g + i), mi = NN_LOAD(V, m + i), vi = NN_LOAD(V, v + i);                  \
+    NN_STORE(g + i, (V)0.0f);                                                                  \
     mi = mi + (gi - mi) * (ONE_MINUS_BETA1);                                                   \
     vi = vi + (gi * gi - vi) * (ONE_MINUS_BETA2);                                              \
     NN_STORE(m + i, mi);                                                                       \
@@ -131,7 +132,6 @@ size_t nn_first_nonfinite(const float *values, size_t n) {
 
 #define NN_ADAM_BODY(V, M)                                                                     \
     NN_MOMENTS(V, one_minus_beta1, one_minus_beta2)                                            \
-    NN_STORE(g + i, (V)0.0f);                                                                  \
     NN_STORE(w + i, NN_LOAD(V, w + i) - mi * alpha / (NN_SQRT(vi) + epsilon));
 
 NN_KERNEL(adam, NN_ADAM_BODY, float *w, float *g, float *m, float *v, float alpha,
@@ -165,6 +165,7 @@ void nn_relu_backward(const float *output, float *gradient, size_t n) {
 // RMSprop's variants are separate instances so the loops carry no per-element branches.
 #define NN_RMSPROP_BODY(V, M, CENTERED, MOMENTUM)                                              \
     V gi = NN_LOAD(V, g + i);                                                                  \
+    NN_STORE(g + i, (V)0.0f);                                                                  \
     V si = rho * NN_LOAD(V, s + i) + keep * gi * gi;                                           \
     NN_STORE(s + i, si);                                                                       \
     V denominator = si;                                                                        \
@@ -185,14 +186,14 @@ void nn_relu_backward(const float *output, float *gradient, size_t n) {
 #define NN_RMSPROP_MOMENTUM(V, M) NN_RMSPROP_BODY(V, M, 0, 1)
 #define NN_RMSPROP_BOTH(V, M) NN_RMSPROP_BODY(V, M, 1, 1)
 #define NN_RMSPROP_ARGS                                                                        \
-    float *w, const float *g, float *s, float *velocity, float *mean_gradient, float lr,       \
+    float *w, float *g, float *s, float *velocity, float *mean_gradient, float lr,             \
         float rho, float keep, float momentum, float epsilon
 NN_KERNEL(rmsprop_plain, NN_RMSPROP_PLAIN, NN_RMSPROP_ARGS)
 NN_KERNEL(rmsprop_centered, NN_RMSPROP_CENTERED, NN_RMSPROP_ARGS)
 NN_KERNEL(rmsprop_momentum, NN_RMSPROP_MOMENTUM, NN_RMSPROP_ARGS)
 NN_KERNEL(rmsprop_both, NN_RMSPROP_BOTH, NN_RMSPROP_ARGS)
 
-void nn_rmsprop_update(float *w, const float *g, float *s, float *velocity, float *mean_gradient,
+void nn_rmsprop_update(float *w, float *g, float *s, float *velocity, float *mean_gradient,
                        size_t n, float lr, float rho, float momentum, float epsilon) {
     const float keep = 1 - rho;
     if (mean_gradient && velocity)
@@ -209,18 +210,20 @@ void nn_rmsprop_update(float *w, const float *g, float *s, float *velocity, floa
 
 #define NN_ADAGRAD_BODY(V, M)                                                                  \
     V gi = NN_LOAD(V, g + i);                                                                  \
+    NN_STORE(g + i, (V)0.0f);                                                                  \
     V ai = NN_LOAD(V, a + i) + gi * gi;                                                        \
     NN_STORE(a + i, ai);                                                                       \
     NN_STORE(w + i, NN_LOAD(V, w + i) - lr * gi / NN_SQRT(ai + epsilon));
 
-NN_KERNEL(adagrad, NN_ADAGRAD_BODY, float *w, const float *g, float *a, float lr, float epsilon)
+NN_KERNEL(adagrad, NN_ADAGRAD_BODY, float *w, float *g, float *a, float lr, float epsilon)
 
-void nn_adagrad_update(float *w, const float *g, float *a, size_t n, float lr, float epsilon) {
+void nn_adagrad_update(float *w, float *g, float *a, size_t n, float lr, float epsilon) {
     NN_RUN(adagrad, n, w, g, a, lr, epsilon);
 }
 
 #define NN_ADADELTA_BODY(V, M)                                                                 \
     V gi = NN_LOAD(V, g + i);                                                                  \
+    NN_STORE(g + i, (V)0.0f);                                                                  \
     V egi = rho * NN_LOAD(V, eg + i) + keep * gi * gi;                                         \
     NN_STORE(eg + i, egi);                                                                     \
     V edi = NN_LOAD(V, ed + i);                                                                \
@@ -228,10 +231,10 @@ void nn_adagrad_update(float *w, const float *g, float *a, size_t n, float lr, f
     NN_STORE(ed + i, rho * edi + keep * delta * delta);                                        \
     NN_STORE(w + i, NN_LOAD(V, w + i) + lr * delta);
 
-NN_KERNEL(adadelta, NN_ADADELTA_BODY, float *w, const float *g, float *eg, float *ed, float lr,
+NN_KERNEL(adadelta, NN_ADADELTA_BODY, float *w, float *g, float *eg, float *ed, float lr,
           float rho, float keep, float epsilon)
 
-void nn_adadelta_update(float *w, const float *g, float *eg, float *ed, size_t n, float lr,
+void nn_adadelta_update(float *w, float *g, float *eg, float *ed, size_t n, float lr,
                         float rho, float epsilon) {
     NN_RUN(adadelta, n, w, g, eg, ed, lr, rho, 1 - rho, epsilon);
 }
@@ -242,10 +245,10 @@ void nn_adadelta_update(float *w, const float *g, float *eg, float *ed, size_t n
     V vhat = vi / cv;                                                                          \
     NN_STORE(w + i, NN_LOAD(V, w + i) - lr * mhat / (NN_SQRT(vhat) + epsilon));
 
-NN_KERNEL(nadam, NN_NADAM_BODY, float *w, const float *g, float *m, float *v, float lr,
+NN_KERNEL(nadam, NN_NADAM_BODY, float *w, float *g, float *m, float *v, float lr,
           float b1, float b2, float ut1, float c1, float cu, float c0, float cv, float epsilon)
 
-void nn_nadam_update(float *w, const float *g, float *m, float *v, size_t n, float lr,
+void nn_nadam_update(float *w, float *g, float *m, float *v, size_t n, float lr,
                      float beta1, float beta2, float ut, float ut1, float product,
                      float product1, float beta2_power, float epsilon) {
     NN_RUN(nadam, n, w, g, m, v, lr, 1 - beta1, 1 - beta2, ut1, 1 - product1, 1 - ut,

@@ -65,10 +65,15 @@ public final class ParameterStore {
         statisticsCount = 0
     }
 
-    /// Sets every gradient and statistic to zero.
-    public func zeroGradients() {
-        gradients.withUnsafeMutableBufferPointer { buffer in
-            buffer.update(repeating: 0)
+    /// Makes the `count` gradients zero for a backward pass to add into, unless they are known
+    /// to be zero already (`gradientsAreZero`); they then hold a pass's gradients.
+    public func clearGradientsForBackward() {
+        if !gradientsAreZero, count > 0 {
+            let count = count
+            gradients.withUnsafeMutableBufferPointer {
+                $0.baseAddress!.update(repeating: 0, count: count)
+            }
         }
+        gradientsAreZero = false
     }
 }

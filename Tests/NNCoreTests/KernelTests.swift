@@ -78,12 +78,13 @@ import Testing
                 }
             }
             _ = Self.atEachWidth { _ in
-                var kw = start, ks = zeros, ka = zeros, kv = zeros
+                var kw = start, ks = zeros, ka = zeros, kv = zeros, kg = g
                 for _ in 0..<2 {
+                    kg = g
                     ka.withUnsafeMutableBufferPointer { ka in
                         kv.withUnsafeMutableBufferPointer { kv in
                             nn_rmsprop_update(
-                                &kw, g, &ks, withMomentum ? kv.baseAddress : nil,
+                                &kw, &kg, &ks, withMomentum ? kv.baseAddress : nil,
                                 centered ? ka.baseAddress : nil, Self.count, lr, rho, momentum,
                                 epsilon)
                         }
@@ -91,6 +92,7 @@ import Testing
                 }
                 #expect(
                     Self.bits(kw) == Self.bits(w), "centered \(centered) momentum \(withMomentum)")
+                #expect(kg.allSatisfy { $0.bitPattern == 0 })  // cleared to +0
             }
         }
     }
@@ -130,19 +132,24 @@ import Testing
         }
         let nadam = w
         _ = Self.atEachWidth { width in
-            var kw = start, ka = zeros
-            nn_adagrad_update(&kw, g, &ka, Self.count, 0.01, 1e-7)
+            // Each kernel also clears the gradients it read (to +0).
+            func cleared(_ values: [Float]) -> Bool { values.allSatisfy { $0.bitPattern == 0 } }
+            var kw = start, ka = zeros, kg = g
+            nn_adagrad_update(&kw, &kg, &ka, Self.count, 0.01, 1e-7)
             #expect(Self.bits(kw) == Self.bits(adagrad), "adagrad at width \(width)")
-            kw = start
+            #expect(cleared(kg))
+            (kw, kg) = (start, g)
             var keg = zeros, ked = zeros
-            nn_adadelta_update(&kw, g, &keg, &ked, Self.count, 1, rho, 1e-7)
+            nn_adadelta_update(&kw, &kg, &keg, &ked, Self.count, 1, rho, 1e-7)
             #expect(Self.bits(kw) == Self.bits(adadelta), "adadelta at width \(width)")
-            kw = start
+            #expect(cleared(kg))
+            (kw, kg) = (start, g)
             var km = zeros, kv = zeros
             nn_nadam_update(
-                &kw, g, &km, &kv, Self.count, 1e-3, 0.9, 0.999, ut, ut1, product, product1,
+                &kw, &kg, &km, &kv, Self.count, 1e-3, 0.9, 0.999, ut, ut1, product, product1,
                 beta2Power, 1e-7)
             #expect(Self.bits(kw) == Self.bits(nadam), "nadam at width \(width)")
+            #expect(cleared(kg))
         }
     }
 

@@ -7,8 +7,10 @@
 
 #include <stddef.h>
 
-/// One Adam step over n weights, which also clears the gradients (g = 0) while they are in
-/// cache, for the next backward pass to add into:
+// Each optimizer step below also clears the gradients it reads (g = 0) while they are in cache,
+// for the next backward pass to add into.
+
+/// One Adam step over n weights:
 ///   m += (g - m) * one_minus_beta1;  v += (g*g - v) * one_minus_beta2;
 ///   w -= m * alpha / (sqrt(v) + epsilon)
 void nn_adam_update(float *w, float *g, float *m, float *v, size_t n, float alpha,
@@ -19,23 +21,23 @@ void nn_adam_update(float *w, float *g, float *m, float *v, size_t n, float alph
 ///   s = rho*s + (1-rho)*g*g;  a = rho*a + (1-rho)*g (centered);
 ///   step = lr*g / sqrt((centered ? s - a*a : s) + epsilon);
 ///   momentum: v = momentum*v + step, w -= v; else w -= step
-void nn_rmsprop_update(float *w, const float *g, float *s, float *velocity, float *mean_gradient,
+void nn_rmsprop_update(float *w, float *g, float *s, float *velocity, float *mean_gradient,
                        size_t n, float lr, float rho, float momentum, float epsilon);
 
 /// One Adagrad step: a += g*g; w -= lr*g / sqrt(a + epsilon)
-void nn_adagrad_update(float *w, const float *g, float *a, size_t n, float lr, float epsilon);
+void nn_adagrad_update(float *w, float *g, float *a, size_t n, float lr, float epsilon);
 
 /// One Adadelta step: eg = rho*eg + (1-rho)*g*g;
 ///   delta = -sqrt(ed + epsilon) / sqrt(eg + epsilon) * g;
 ///   ed = rho*ed + (1-rho)*delta*delta;  w += lr*delta
-void nn_adadelta_update(float *w, const float *g, float *eg, float *ed, size_t n, float lr,
+void nn_adadelta_update(float *w, float *g, float *eg, float *ed, size_t n, float lr,
                         float rho, float epsilon);
 
 /// One Nadam step with the step's momentum terms precomputed:
 ///   m += (g-m)*(1-beta1); v += (g*g-v)*(1-beta2);
 ///   m_hat = ut1*m/(1-product1) + (1-ut)*g/(1-product); v_hat = v/(1-beta2_power);
 ///   w -= lr*m_hat / (sqrt(v_hat) + epsilon)
-void nn_nadam_update(float *w, const float *g, float *m, float *v, size_t n, float lr,
+void nn_nadam_update(float *w, float *g, float *m, float *v, size_t n, float lr,
                      float beta1, float beta2, float ut, float ut1, float product,
                      float product1, float beta2_power, float epsilon);
 

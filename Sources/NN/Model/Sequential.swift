@@ -342,13 +342,7 @@ public final class Sequential {
     /// Back-propagates from dLoss/d`lossInput` (already in `gradients.last`) through every
     /// layer, writing weight gradients into the store.
     func backward() {
-        if !store.gradientsAreZero {
-            let count = store.count
-            store.gradients.withUnsafeMutableBufferPointer {
-                $0.baseAddress!.update(repeating: 0, count: count)
-            }
-        }
-        store.gradientsAreZero = false
+        store.clearGradientsForBackward()
         var index = layers.count - 1
         while index >= 0 {
             defer { index -= 1 }

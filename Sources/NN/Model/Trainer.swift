@@ -127,8 +127,7 @@ final class Trainer {
             metricStates[index] += Double(store.gradients[tail + 1 + index])
         }
         model.optimizer.update(parameters: &store.values, gradients: &store.gradients)
-        // Only the built-in optimizers promise to leave the gradients zero.
-        store.gradientsAreZero = model.optimizer is BaseOptimizer
+        store.gradientsAreZero = model.optimizer.leavesGradientsZero
     }
 
     /// This step's metric sums on this rank, written into the statistics tail from `offset`.

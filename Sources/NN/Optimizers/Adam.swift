@@ -26,7 +26,6 @@ public class Adam: BaseOptimizer, Optimizer {
     public var epsilon: Float { moments.epsilon }
     public var amsgrad: Bool { moments.amsgrad }
     override var stateValuesPerWeight: Int { moments.amsgrad ? 3 : 2 }
-    override var stepClearsGradients: Bool { !moments.amsgrad }
     override var variables: [[Float]] {
         get { moments.variables }
         set { moments.variables = newValue }
@@ -89,7 +88,6 @@ final class AdamMoments {
             v.withUnsafeMutableBufferPointer { v in
                 if !amsgrad {
                     // The C kernel vectorises the square root; Swift would call sqrtf per weight.
-                    // The kernel also clears the gradients after reading them.
                     nn_adam_update(
                         w, g, m.baseAddress!, v.baseAddress!, count, alpha, oneMinusBeta1,
                         oneMinusBeta2, epsilon)
@@ -98,6 +96,7 @@ final class AdamMoments {
                 vMax.withUnsafeMutableBufferPointer { vMax in
                     for i in 0..<count {
                         let gi = g[i]
+                        g[i] = 0
                         let mi = m[i] + (gi - m[i]) * oneMinusBeta1
                         let vi = v[i] + (gi * gi - v[i]) * oneMinusBeta2
                         m[i] = mi

@@ -113,8 +113,10 @@ public final class Adamax: BaseOptimizer, Optimizer {
         m.withUnsafeMutableBufferPointer { m in
             u.withUnsafeMutableBufferPointer { u in
                 for i in 0..<count {
-                    m[i] += (g[i] - m[i]) * (1 - beta1)
-                    u[i] = max(beta2 * u[i], abs(g[i]))
+                    let gi = g[i]
+                    g[i] = 0
+                    m[i] += (gi - m[i]) * (1 - beta1)
+                    u[i] = max(beta2 * u[i], abs(gi))
                     w[i] -= rate * m[i] / (u[i] + epsilon)
                 }
             }

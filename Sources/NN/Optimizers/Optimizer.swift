@@ -19,12 +19,19 @@ public protocol Optimizer: AnyObject {
     /// Sizes the state for weights laid out in `slots` and resets it.
     func build(slots: [Slot])
     /// Applies one update to `parameters` from the first `parameters.count` `gradients`
-    /// (which clipping may change in place). The built-in optimizers leave those gradients zero.
+    /// (which clipping may change in place).
     func update(parameters: inout [Float], gradients: inout [Float])
+    /// Whether `update` leaves those gradients zero, so that the next backward pass can add into
+    /// them without clearing them first. The built-in optimizers do.
+    var leavesGradientsZero: Bool { get }
     /// Everything needed to continue exactly where this optimizer is: for checkpoints.
     func exportState() -> OptimizerState
     /// Restores a state from `exportState()` of the same kind of optimizer and model.
     func importState(_ state: OptimizerState) throws(ModelError)
+}
+
+extension Optimizer {
+    public var leavesGradientsZero: Bool { false }
 }
 
 /// An optimizer's iteration count, learning rate and slot variables, for checkpoints.
@@ -70,8 +77,6 @@ public class BaseOptimizer {
 
     /// State values per weight, for `summary()`.
     var stateValuesPerWeight: Int { 0 }
-    /// Whether `step` leaves the gradients zero itself.
-    var stepClearsGradients: Bool { false }
     /// State values independent of the weight count (besides iterations and learning rate).
     var extraStateValues: Int { 0 }
 
@@ -127,10 +132,13 @@ public class BaseOptimizer {
     }
 
     /// The update rule over `count` weights at learning rate `lr`, `t` the update number from 1.
+    /// It also sets each gradient it reads to zero, for the next backward pass to add into.
     func step(
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {}
+
+    public var leavesGradientsZero: Bool { true }
 
     /// Applies one update and leaves the first `parameters.count` gradients zero, for the next
     /// backward pass to add into.
@@ -146,9 +154,6 @@ public class BaseOptimizer {
                     for i in 0..<count { w[i] -= w[i] * factor }
                 }
                 step(w, g, count: count, lr: lr, t: Float(iterations + 1))
-                // Cleared for the next backward pass to add into (Adam's kernel does it while
-                // the values are in cache).
-                if !stepClearsGradients { g.update(repeating: 0, count: count) }
             }
         }
         iterations += 1

@@ -35,14 +35,19 @@ public final class SGD: BaseOptimizer, Optimizer {
     ) {
         let (momentum, nesterov) = (momentum, nesterov)
         if momentum == 0 {
-            for i in 0..<count { w[i] -= g[i] * lr }
+            for i in 0..<count {
+                w[i] -= g[i] * lr
+                g[i] = 0
+            }
             return
         }
         velocity.withUnsafeMutableBufferPointer { v in
             for i in 0..<count {
-                let vi = v[i] * momentum - g[i] * lr
+                let gi = g[i]
+                g[i] = 0
+                let vi = v[i] * momentum - gi * lr
                 v[i] = vi
-                w[i] += nesterov ? vi * momentum - g[i] * lr : vi
+                w[i] += nesterov ? vi * momentum - gi * lr : vi
             }
         }
     }
