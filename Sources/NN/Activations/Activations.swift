@@ -203,17 +203,26 @@ enum Activations {
     @inline(__always)
     static func sigmoid(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
 
-    /// Softmax of one row in place, shifted by the row maximum for stability.
+    /// Writes `exp(row[j] − max)` into `out` (which may be `row`) and returns the row's maximum
+    /// and the sum of the exponentials: softmax's numerators, shifted for stability.
     @inline(__always)
-    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, width: Int) {
+    static func shiftedExp(
+        _ row: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, width: Int
+    ) -> (maximum: Float, total: Float) {
         var maximum = -Float.infinity
         for j in 0..<width { maximum = max(maximum, row[j]) }
         var total: Float = 0
         for j in 0..<width {
-            row[j] = Foundation.exp(row[j] - maximum)
-            total += row[j]
+            out[j] = Foundation.exp(row[j] - maximum)
+            total += out[j]
         }
-        let scale = 1 / total
+        return (maximum, total)
+    }
+
+    /// Softmax of one row in place, shifted by the row maximum for stability.
+    @inline(__always)
+    static func softmaxRow(_ row: UnsafeMutablePointer<Float>, width: Int) {
+        let scale = 1 / shiftedExp(row, into: row, width: width).total
         for j in 0..<width { row[j] *= scale }
     }
 }

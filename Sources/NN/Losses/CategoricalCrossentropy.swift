@@ -23,10 +23,6 @@ public struct CategoricalCrossentropy: Loss {
             ? CategoricalCrossentropy(fromLogits: true, labelSmoothing: labelSmoothing) : nil
     }
 
-    public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
-        try validateSameWidth(targets: targets, outputWidth: outputWidth)
-    }
-
     public func sampleLosses(
         predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
     ) {
@@ -49,6 +45,41 @@ public struct CategoricalCrossentropy: Loss {
                         }
                     }
                     losses[r] = Float(loss)
+                }
+            }
+        }
+    }
+
+    /// From logits, the per-row losses and the gradient share one pass of exponentials, with
+    /// the same arithmetic as `sampleLosses` and `gradient` make separately.
+    public func lossesAndGradient(
+        predictions: Tensor, targets: Tensor, scale: Float, losses: UnsafeMutablePointer<Float>,
+        into gradient: inout Tensor
+    ) {
+        guard fromLogits else {
+            self.gradient(predictions: predictions, targets: targets, scale: scale, into: &gradient)
+            sampleLosses(predictions: predictions, targets: targets, into: losses)
+            return
+        }
+        let rows = predictions.rows, width = predictions.rowWidth
+        let keep = 1 - labelSmoothing, spread = labelSmoothing / Float(width)
+        gradient.setRows(rows)
+        predictions.scalars.withUnsafeBufferPointer { p in
+            targets.scalars.withUnsafeBufferPointer { t in
+                gradient.scalars.withUnsafeMutableBufferPointer { g in
+                    for r in 0..<rows {
+                        let row = p.baseAddress! + r * width, raw = t.baseAddress! + r * width
+                        let out = g.baseAddress! + r * width
+                        let (maximum, total) = Activations.shiftedExp(row, into: out, width: width)
+                        let lse = maximum + Foundation.log(total)
+                        var loss: Float = 0
+                        for j in 0..<width { loss += (raw[j] * keep + spread) * (lse - row[j]) }
+                        losses[r] = Float(loss)
+                        let inverse = 1 / total
+                        for j in 0..<width {
+                            out[j] = scale * (out[j] * inverse - (raw[j] * keep + spread))
+                        }
+                    }
                 }
             }
         }

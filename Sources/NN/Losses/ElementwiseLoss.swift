@@ -8,10 +8,6 @@ protocol ElementwiseLoss: Loss {
 }
 
 extension ElementwiseLoss {
-    public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
-        try validateSameWidth(targets: targets, outputWidth: outputWidth)
-    }
-
     public func sampleLosses(
         predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
     ) {
@@ -22,6 +18,31 @@ extension ElementwiseLoss {
                     var row: Float = 0
                     for j in r * width..<(r + 1) * width { row += value(p[j], t[j]) }
                     losses[r] = Float(row / Float(width))
+                }
+            }
+        }
+    }
+
+    /// The per-row losses and the gradient in one pass over the data (the same operations as
+    /// `sampleLosses` and `gradient`).
+    public func lossesAndGradient(
+        predictions: Tensor, targets: Tensor, scale: Float, losses: UnsafeMutablePointer<Float>,
+        into gradient: inout Tensor
+    ) {
+        let rows = predictions.rows, width = predictions.rowWidth
+        gradient.setRows(rows)
+        let factor = scale / Float(width)
+        predictions.scalars.withUnsafeBufferPointer { p in
+            targets.scalars.withUnsafeBufferPointer { t in
+                gradient.scalars.withUnsafeMutableBufferPointer { g in
+                    for r in 0..<rows {
+                        var row: Float = 0
+                        for j in r * width..<(r + 1) * width {
+                            row += value(p[j], t[j])
+                            g[j] = factor * derivative(p[j], t[j])
+                        }
+                        losses[r] = Float(row / Float(width))
+                    }
                 }
             }
         }

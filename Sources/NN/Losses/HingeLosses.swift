@@ -14,9 +14,6 @@ enum HingeLabels {
 public struct Hinge: Loss {
     public var name: String { "hinge" }
     public init() {}
-    public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
-        try validateSameWidth(targets: targets, outputWidth: outputWidth)
-    }
     public func sampleLosses(
         predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
     ) {
@@ -35,9 +32,6 @@ public struct Hinge: Loss {
 public struct SquaredHinge: Loss {
     public var name: String { "squared_hinge" }
     public init() {}
-    public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
-        try validateSameWidth(targets: targets, outputWidth: outputWidth)
-    }
     public func sampleLosses(
         predictions: Tensor, targets: Tensor, into losses: UnsafeMutablePointer<Float>
     ) {
@@ -88,10 +82,6 @@ struct HingeCore {
 public struct CategoricalHinge: Loss {
     public var name: String { "categorical_hinge" }
     public init() {}
-    public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
-        try validateSameWidth(targets: targets, outputWidth: outputWidth)
-    }
-
     /// The loss of row `r` and the index of its largest negative term.
     private func row(_ r: Int, _ p: Tensor, _ t: Tensor) -> (loss: Float, argmax: Int) {
         let width = p.rowWidth, start = r * width

@@ -46,6 +46,11 @@ extension Loss {
 
     public func readingLogits(of activation: ActivationFunction) -> (any Loss)? { nil }
 
+    /// By default targets have as many values per row as the output.
+    public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
+        try validateSameWidth(targets: targets, outputWidth: outputWidth)
+    }
+
     /// Targets for element-wise losses: the same number of values per row as the output.
     func validateSameWidth(targets: Tensor, outputWidth: Int) throws(ModelError) {
         guard targets.rowWidth == outputWidth, targets.shape.count <= 2 else {

@@ -6,9 +6,6 @@ import Foundation
 public struct KLDivergence: Loss {
     public var name: String { "kl_divergence" }
     public init() {}
-    public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
-        try validateSameWidth(targets: targets, outputWidth: outputWidth)
-    }
     @inline(__always) private func clip(_ x: Float) -> Float { min(max(x, probabilityEpsilon), 1) }
 
     public func sampleLosses(
@@ -43,10 +40,6 @@ public struct KLDivergence: Loss {
 public struct CosineSimilarity: Loss {
     public var name: String { "cosine_similarity" }
     public init() {}
-    public func validate(targets: Tensor, outputWidth: Int) throws(ModelError) {
-        try validateSameWidth(targets: targets, outputWidth: outputWidth)
-    }
-
     /// Keras normalises with `x / √max(Σx², 1e-12)`.
     private func norm(_ t: Tensor, _ r: Int) -> Float {
         let width = t.rowWidth

@@ -69,13 +69,7 @@ public struct SparseCategoricalCrossentropy: Loss {
                 for r in 0..<rows {
                     let row = p.baseAddress! + r * width, out = g.baseAddress! + r * width
                     let label = Int(targets.scalars[r])
-                    var maximum = -Float.infinity
-                    for j in 0..<width { maximum = max(maximum, row[j]) }
-                    var total: Float = 0
-                    for j in 0..<width {
-                        out[j] = Foundation.exp(row[j] - maximum)
-                        total += out[j]
-                    }
+                    let (maximum, total) = Activations.shiftedExp(row, into: out, width: width)
                     losses[r] = maximum + Foundation.log(total) - row[label]
                     let inverse = 1 / total
                     for j in 0..<width { out[j] = out[j] * inverse * scale }
