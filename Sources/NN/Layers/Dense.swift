@@ -150,7 +150,8 @@ public final class Dense: ActivatedLayer {
                             for j in 0..<units { row[j] += b[j] }
                         }
                     }
-                    if activation.needsInput { keepPreactivation(y, count: rows * units) }
+                    // Only backward reads it, and backward follows only a training pass.
+                    if training, activation.needsInput { keepPreactivation(y, count: rows * units) }
                     activation.apply(y, rows: rows, width: units)
                 }
             }

@@ -1,14 +1,21 @@
 extension Sequential {
+    /// What identifies a training run, for ranks to compare and checkpoints to record: the
+    /// configuration, and a hash of the data (a pass over all of it).
+    func trainingFingerprints(
+        x: any Samples, y: Tensor, batchSize: Int, epochs: Int, shuffle: Bool
+    ) -> (configuration: UInt64, data: UInt64) {
+        let configuration = Fingerprint.of(
+            configurationDescription + " batch=\(batchSize) epochs=\(epochs) shuffle=\(shuffle)")
+        return (configuration, Fingerprint.of(x, y))
+    }
+
     /// Stops when ranks were given different configurations or data: training would silently
     /// diverge otherwise. Every rank learns the outcome, and rank 0 reports it.
     func checkAgreement(
-        x: any Samples, y: Tensor, batchSize: Int, epochs: Int, shuffle: Bool,
-        over world: any Communicator
+        _ fingerprints: (configuration: UInt64, data: UInt64), over world: any Communicator
     ) throws {
         guard world.size > 1 else { return }
-        let configuration = Fingerprint.of(
-            configurationDescription + " batch=\(batchSize) epochs=\(epochs) shuffle=\(shuffle)")
-        let data = Fingerprint.of(x, y)
+        let (configuration, data) = fingerprints
         let configurations = try world.allgather(configuration)
         let datas = try world.allgather(data)
         if let rank = configurations.firstIndex(where: { $0 != configurations[0] }) {

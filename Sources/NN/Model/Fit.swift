@@ -71,16 +71,23 @@ extension Sequential {
                 }
                 validation = (x.slice(splitAt..<x.rows), y.rows(splitAt..<y.rows))
                 (trainX, trainY) = (x.slice(0..<splitAt), y.rows(0..<splitAt))
-                weights = weights.map { Tensor(Array($0.values.prefix(splitAt))) }
+                weights = weights.map { $0.rows(0..<splitAt) }
             }
-            if let validation {
-                try prepare(x: validation.x, y: validation.y, role: "validation x")
+            // A split of x was checked with x.
+            if let validationData {
+                try prepare(x: validationData.x, y: validationData.y, role: "validation x")
             }
             return (trainX, trainY, weights, validation)
         }
-        try checkAgreement(
-            x: trainX, y: trainY, batchSize: batchSize, epochs: epochs, shuffle: shuffle,
-            over: communicator)
+        let backup = callbacks.lazy.compactMap { $0 as? BackupAndRestore }.first
+        // Hashing the data costs a pass over it: only when ranks compare it or a checkpoint
+        // records it.
+        let fingerprints =
+            communicator.size > 1 || backup != nil
+            ? trainingFingerprints(
+                x: trainX, y: trainY, batchSize: batchSize, epochs: epochs, shuffle: shuffle)
+            : (configuration: 0, data: 0)
+        try checkAgreement(fingerprints, over: communicator)
         var values = store.values
         try communicator.broadcast(&values, from: 0)
         store.values = values
@@ -93,18 +100,6 @@ extension Sequential {
         stopTraining = false
         activeCommunicator = communicator
         defer { activeCommunicator = nil }
-        let backup = callbacks.lazy.compactMap { $0 as? BackupAndRestore }.first
-        // What a checkpoint records to recognise its run (hashing the data costs a pass over
-        // it, so only when there are checkpoints).
-        let fingerprints: (configuration: UInt64, data: UInt64) =
-            backup == nil
-            ? (0, 0)
-            : (
-                configuration: Fingerprint.of(
-                    configurationDescription
-                        + " batch=\(batchSize) epochs=\(epochs) shuffle=\(shuffle)"),
-                data: Fingerprint.of(trainX, trainY)
-            )
         // Every rank reads the checkpoint and restores from it, then all agree it worked.
         let resumed: (epoch: Int, step: Int)? = try together(
             communicator, "resume from the checkpoint"
