@@ -42,18 +42,12 @@ import Testing
         return Data(bytes)
     }
 
-    static func scratch(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent(
-            "fuzz-\(UUID().uuidString)-\(name)"
-        ).path
-    }
-
     /// Feeds `iterations` corruptions of `original` to `read`, returning how many were refused.
     static func fuzz(_ original: Data, seed: UInt64, name: String, _ read: (String) throws -> Void)
         throws -> Int
     {
         var generator = SeededGenerator(seed: seed)
-        let path = scratch(name)
+        let path = scratchPath(name)
         defer { try? FileManager.default.removeItem(atPath: path) }
         var refused = 0
         for _ in 0..<iterations {
@@ -81,7 +75,7 @@ import Testing
     }
 
     @Test func numpyAndCsvFiles() throws {
-        let npyPath = Self.scratch("a.npy"), csvPath = Self.scratch("a.csv")
+        let npyPath = scratchPath("a.npy"), csvPath = scratchPath("a.csv")
         let tensor = Tensor(shape: [6, 3], scalars: (0..<18).map { Float($0) * 0.5 - 2 })
         try DataFiles.write(tensor, to: npyPath)
         try DataFiles.write(tensor, to: csvPath)
@@ -95,7 +89,7 @@ import Testing
         let config = try Data(
             contentsOf: Self.keras.appendingPathComponent("notes_adam.keras.config.json"))
         #expect(try Self.fuzz(config, seed: 5, name: "c.json") { _ = try Sequential.load($0) } > 0)
-        let folder = Self.scratch("ckpt")
+        let folder = scratchPath("ckpt")
         let model = Sequential([Dense(3, inputShape: [2], activation: "softmax")])
         try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
         let backup = BackupAndRestore(directory: folder, deleteCheckpoint: false)

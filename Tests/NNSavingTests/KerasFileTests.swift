@@ -27,12 +27,6 @@ import Testing
     static let fixtures = (try? loadFixture(File.self, "keras_files/keras_files.json").files) ?? [:]
     static func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 
-    static func scratch(_ name: String) -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent(
-            "\(UUID().uuidString)-\(name)"
-        ).path
-    }
-
     @Test(arguments: [
         "notes_adam.keras", "activation_sgd.keras", "mse_rmsprop.keras", "uncompiled.keras",
     ])
@@ -46,7 +40,7 @@ import Testing
             expectClose(predictions.scalars, y.data, "\(name) predictions")
         }
         guard let variables = keras.optimizer_variables, !variables.isEmpty else {
-            #expect(!model.isCompiled || name != "uncompiled.keras")
+            if name == "uncompiled.keras" { #expect(!model.isCompiled) }
             return
         }
         // Iteration, learning rate, then the slots in Keras's order: compare them flattened.
@@ -112,7 +106,7 @@ import Testing
         let x = Tensor(shape: [12, 3], scalars: (0..<36).map { Float($0 % 7) / 7 })
         let y = Tensor(shape: [12, 2], scalars: (0..<24).map { Float(($0 / 2 + $0) % 2) })
         try model.fit(x: x, y: y, batchSize: 4, epochs: 2, verbose: 0)
-        let path = Self.scratch("m.keras")
+        let path = scratchPath("m.keras")
         try model.save(path)
         let loaded = try loadModel(path)
         #expect(loaded.getWeights() == model.getWeights())
@@ -131,7 +125,7 @@ import Testing
     /// The layout Keras reads: groups named by class, datasets with Keras's shapes and types.
     @Test func writtenWeightsHaveKerasLayout() throws {
         let model = try loadModel(Self.path("activation_sgd.keras"))
-        let path = Self.scratch("w.weights.h5")
+        let path = scratchPath("w.weights.h5")
         try model.saveWeights(path)
         try hdf5Lock.withLock { _ in
             let file = try HDF5File.open(path)
@@ -208,7 +202,7 @@ import Testing
 
     @Test(arguments: badFiles)
     func badFileGivesOneSentence(_ bad: Bad) throws {
-        let path = Self.scratch("bad.keras")
+        let path = scratchPath("bad.keras")
         try bad.make(path)
         do {
             _ = try loadModel(path)
@@ -222,14 +216,10 @@ import Testing
     @Test func weightsOfAnotherShapeAreNamed() throws {
         let model = Sequential([Dense(4, inputShape: [1]), Dense(32), Dense(2)])
         try model.build(inputShape: [1])
-        #expect(throws: ModelError.self) { try model.loadWeights(Self.path("notes.weights.h5")) }
-        do {
+        // The layer's own name depends on how many Dense layers the process has made.
+        let error = #expect(throws: ModelError.self) {
             try model.loadWeights(Self.path("notes.weights.h5"))
-        } catch {
-            #expect(
-                "\(error)"
-                    == "\(Self.path("notes.weights.h5")): layers/dense/vars/0 has shape (1, 16), layer 'dense' expects (1, 4)"
-                    || "\(error)".contains("has shape (1, 16)"))
         }
+        #expect(error.map { "\($0)".contains("has shape (1, 16)") } == true)
     }
 }

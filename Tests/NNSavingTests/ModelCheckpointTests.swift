@@ -2,6 +2,7 @@ import Foundation
 import NN
 import NNSaving
 import Testing
+import TestSupport
 
 /// ModelCheckpoint writes loadable files per epoch, or only when the monitored value improves.
 @Suite struct ModelCheckpointTests {
@@ -20,8 +21,7 @@ import Testing
     static let y = Tensor((0..<16).map { Float($0 % 2) })
 
     @Test func savesEveryEpochWithItsNumber() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mc-\(UUID())")
-            .path
+        let folder = scratchPath("mc")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let model = try Self.model()
         try model.fit(
@@ -35,9 +35,7 @@ import Testing
 
     /// With save_best_only the file holds the weights of the best epoch, as Keras keeps them.
     @Test func bestOnlyKeepsTheBestEpochsWeights() throws {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "best-\(UUID()).weights.h5"
-        ).path
+        let path = scratchPath("best.weights.h5")
         let model = try Self.model()
         nonisolated(unsafe) var snapshots: [(loss: Double, weights: [Tensor])] = []
         let recorder = LambdaCallback(onEpochEnd: { _, logs in

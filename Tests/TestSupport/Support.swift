@@ -49,6 +49,24 @@ public func expectClose(
     return misses == 0
 }
 
+/// The `ModelError` text `body` throws, nil when it does not throw.
+public func errorText(_ body: () throws -> Void) -> String? {
+    do {
+        try body()
+        return nil
+    } catch let error as ModelError {
+        return error.description
+    } catch {
+        return "unexpected error type: \(error)"
+    }
+}
+
+/// A path in the temporary folder that no other test uses, ending in `name`.
+public func scratchPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("\(UUID().uuidString)-\(name)")
+        .path
+}
+
 /// The package's root folder, found from this file's path.
 public let packageRoot: URL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()

@@ -127,11 +127,6 @@ extension ActivationFunction {
     }
 
     private func activationError(_ name: String) -> String? {
-        do {
-            _ = try ActivationFunction.named(name)
-            return nil
-        } catch {
-            return error.description  // typed throws: always a ModelError
-        }
+        errorText { _ = try ActivationFunction.named(name) }
     }
 }

@@ -100,6 +100,7 @@ import Testing
         }
         // Restored: the best epoch's weights, exactly as they were at its end.
         let best = try #require(keras.best_epoch)
+        try #require(snapshots.indices.contains(best))
         for (restored, snapshot) in zip(model.getWeights(), snapshots[best]) {
             #expect(restored.scalars == snapshot.scalars)
         }
@@ -116,9 +117,7 @@ import Testing
 
     @Test func csvLoggerWritesKerasColumns() throws {
         let keras = try Self.keras("csv_logger")
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "log-\(UUID()).csv"
-        ).path
+        let path = scratchPath("log.csv")
         let model = try keras.makeModel()
         try model.fit(
             x: keras.x.tensor, y: keras.y.tensor, batchSize: keras.batch_size, epochs: keras.epochs,

@@ -24,11 +24,6 @@ import Testing
         shape: [23, 3], scalars: (0..<69).map { Float(($0 * 37) % 19) / 19 - 0.5 })
     static let y = Tensor((0..<23).map { Float(($0 * 7) % 3) })
 
-    static func folder() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString)")
-            .path
-    }
-
     /// Trains 4 epochs of 5 steps, crashing after optimizer step `crashAt` (if any).
     static func train(backup: BackupAndRestore?, crashAt: Int? = nil) throws -> (
         Sequential, History
@@ -48,7 +43,7 @@ import Testing
     @Test(arguments: [3, 5, 7, 11, 15, 19])
     func resumedRunMatchesUninterrupted(_ crashAt: Int) throws {
         let (reference, referenceHistory) = try Self.train(backup: nil)
-        let directory = Self.folder()
+        let directory = scratchPath("ckpt")
         let backup = BackupAndRestore(directory: directory, saveEverySteps: 2)
         #expect(throws: Crash.self) { try Self.train(backup: backup, crashAt: crashAt) }
         #expect(FileManager.default.fileExists(atPath: backup.path))
@@ -62,7 +57,7 @@ import Testing
     }
 
     @Test func checkpointOfAnotherConfigurationIsRefused() throws {
-        let directory = Self.folder()
+        let directory = scratchPath("ckpt")
         let backup = BackupAndRestore(directory: directory, deleteCheckpoint: false)
         _ = try Self.train(backup: backup)
         let other = try Self.model()
@@ -77,7 +72,7 @@ import Testing
         ("truncated", 10), ("garbage", 0),
     ])
     func corruptCheckpointIsNamed(_ kind: String, _ keep: Int) throws {
-        let directory = Self.folder()
+        let directory = scratchPath("ckpt")
         let backup = BackupAndRestore(directory: directory, deleteCheckpoint: false)
         _ = try Self.train(backup: backup)
         let data = try Data(contentsOf: URL(fileURLWithPath: backup.path))

@@ -42,8 +42,7 @@ import Testing
     }
 
     @Test func roundTripsThroughWrite() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "npy-\(UUID().uuidString)")
+        let folder = URL(fileURLWithPath: scratchPath("npy"))
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let t = Tensor([[1, 2, 3], [4, 5, -6.25]])
         for name in ["t.npy", "t.csv"] {

@@ -1,14 +1,13 @@
 import Foundation
 import NN
 import Testing
+import TestSupport
 
 /// A float32 `.npy` is mapped rather than copied, and training on it is training on the same
 /// numbers: identical weights and History, with a validation split taken as a view.
 @Suite struct MappedSamplesTests {
     static func write(_ tensor: Tensor) throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "map-\(UUID()).npy"
-        ).path
+        let path = scratchPath("map.npy")
         try NumpyFile.write(tensor, to: path)
         return path
     }

@@ -116,11 +116,6 @@ import Testing
     }
 
     private func compileError(_ layers: [any Layer]) -> String? {
-        do {
-            try Sequential(layers).compile(optimizer: SGD(), loss: "mse")
-            return nil
-        } catch {
-            return error.description  // typed throws: always a ModelError
-        }
+        errorText { try Sequential(layers).compile(optimizer: SGD(), loss: "mse") }
     }
 }

@@ -172,21 +172,8 @@ enum LossFixtures {
             text == "Loss 'mean_squared_error' needs targets with 3 value(s) per sample to match "
                 + "the model's output. Received: targets of shape (1, 2)")
     }
-
-    /// The `ModelError` text `body` throws, nil when it does not throw.
-    private func errorText(_ body: () throws -> Void) -> String? {
-        do {
-            try body()
-            return nil
-        } catch let error as ModelError {
-            return error.description
-        } catch {
-            return "unexpected error type: \(error)"
-        }
-    }
 }
 
-/// The fused loss-and-gradient pass training uses gives exactly what the two separate calls do.
 /// A training step asks a loss for its per-row values and gradient in one call; losses that
 /// fuse the two passes must give exactly what the separate calls give.
 @Suite struct FusedLossTests {

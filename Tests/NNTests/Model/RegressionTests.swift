@@ -35,8 +35,7 @@ import Testing
 
     /// A run EarlyStopping ended leaves a checkpoint that resumes to nothing left to do.
     @Test func stoppedRunDoesNotTrainAgainOnResume() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("stop-\(UUID())")
-            .path
+        let folder = scratchPath("stop")
         func run() throws -> (Sequential, History) {
             let model = Sequential([Dense(2, inputShape: [2], activation: "softmax")])
             model.seed = 1

@@ -67,9 +67,9 @@ import Testing
         try model.fit(
             x: keras.x.tensor.rows(0..<rows), y: keras.y.tensor.rows(0..<rows),
             batchSize: keras.batch_size, epochs: 1, shuffle: false, verbose: 0)
-        for (index, (ours, theirs)) in zip(model.getWeights(), keras.first_step_weights ?? [])
-            .enumerated()
-        {
+        let expected = try #require(keras.first_step_weights)
+        #expect(model.getWeights().count == expected.count)
+        for (index, (ours, theirs)) in zip(model.getWeights(), expected).enumerated() {
             expectClose(ours.scalars, theirs.data, "\(keras.name) weight \(index) after one step")
         }
     }
