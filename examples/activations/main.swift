@@ -1,4 +1,5 @@
 // Two ways to set an activation function: in the layer, or as a layer of its own.
+import Foundation
 import NN
 
 do {
@@ -19,5 +20,6 @@ do {
     print("activation in Dense:  ", try inLayer.predict(x: x, verbose: 0).scalars)
     print("Activation layer:     ", try added.predict(x: x, verbose: 0).scalars)
 } catch {
-    print("error: \(error)")
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
 }

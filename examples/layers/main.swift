@@ -1,4 +1,5 @@
 // The layer lists of the Keras notes: Dense layers, the input shape on the first one.
+import Foundation
 import NN
 
 // layers = [Dense(units=3, input_shape=(2,), activation='relu'), Dense(units=2, activation='softmax')]
@@ -21,5 +22,6 @@ do {
     small.summary()
     model.summary()
 } catch {
-    print("error: \(error)")
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
 }

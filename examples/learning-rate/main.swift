@@ -1,4 +1,5 @@
 // Learning rates in Keras: pass one to the optimizer, or change it on the compiled model.
+import Foundation
 import NN
 
 do {
@@ -19,5 +20,6 @@ do {
     print("learning rate: \(model.optimizer.learningRate)")
     try model.fit(x: train.samples, y: train.labels, batchSize: 10, epochs: 2, verbose: 2)
 } catch {
-    print("error: \(error)")
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
 }

@@ -1,4 +1,5 @@
 // Using a Keras model to get a prediction: predict(x=scaled_test_samples, batch_size=10, verbose=0).
+import Foundation
 import NN
 
 do {
@@ -23,5 +24,6 @@ do {
         )
     }
 } catch {
-    print("error: \(error)")
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
 }

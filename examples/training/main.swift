@@ -1,4 +1,5 @@
 // Training in code with Keras: compile with Adam and a loss, then fit with verbose=2.
+import Foundation
 import NN
 
 do {
@@ -14,5 +15,6 @@ do {
     try model.fit(
         x: train.samples, y: train.labels, batchSize: 10, epochs: 20, shuffle: true, verbose: 2)
 } catch {
-    print("error: \(error)")
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
 }
