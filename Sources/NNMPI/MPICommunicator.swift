@@ -47,12 +47,18 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         if nn_mpi_initialized() != 0, nn_mpi_finalized() == 0 { _ = nn_mpi_finalize() }
     }
 
-    /// Whether this process was started by an MPI launcher (`mpirun`, `srun`), judged from
-    /// the environment before MPI is initialised.
-    public static var isLaunchedByMPI: Bool {
-        let names: [String] = ["OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_PROCID"]
-        return names.contains { name in getenv(name) != nil }
+    /// This process's rank as an MPI launcher (`mpirun`, `srun`) set it in the environment,
+    /// read before MPI is initialised; nil when no launcher variable holds a number.
+    public static var launchRank: Int? {
+        for name in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"] {
+            if let value = getenv(name), let rank = Int(String(cString: value)) { return rank }
+        }
+        return nil
     }
+
+    /// Whether this process was started by an MPI launcher (`mpirun`, `srun`), judged from
+    /// the environment before MPI is initialised (see `launchRank`).
+    public static var isLaunchedByMPI: Bool { launchRank != nil }
 
     /// MPI counts are 32-bit: larger buffers are refused rather than truncated.
     private static func count(_ n: Int, _ call: String) throws(CommunicatorError) -> Int32 {
@@ -63,28 +69,27 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     public func allreduceSum(_ buffer: inout [Float]) throws(CommunicatorError) {
-        guard size > 1 else { return }
-        _ = try Self.count(buffer.count, "MPI_Allreduce")
-        let count = Int32(buffer.count)
-        let rc = buffer.withUnsafeMutableBufferPointer {
-            nn_mpi_allreduce_sum_float($0.baseAddress, count)
-        }
-        try Self.check(rc, "MPI_Allreduce")
+        try allreduceSum(&buffer) { nn_mpi_allreduce_sum_float($0, $1) }
     }
 
     public func allreduceSum(_ buffer: inout [Double]) throws(CommunicatorError) {
+        try allreduceSum(&buffer) { nn_mpi_allreduce_sum_double($0, $1) }
+    }
+
+    /// Sums `buffer` over the ranks in place with `call`, the shim's `MPI_Allreduce` for the
+    /// element type.
+    private func allreduceSum<Element>(
+        _ buffer: inout [Element], using call: (UnsafeMutablePointer<Element>?, Int32) -> Int32
+    ) throws(CommunicatorError) {
         guard size > 1 else { return }
-        _ = try Self.count(buffer.count, "MPI_Allreduce")
-        let count = Int32(buffer.count)
-        let rc = buffer.withUnsafeMutableBufferPointer {
-            nn_mpi_allreduce_sum_double($0.baseAddress, count)
-        }
+        let count = try Self.count(buffer.count, "MPI_Allreduce")
+        let rc = buffer.withUnsafeMutableBufferPointer { call($0.baseAddress, count) }
         try Self.check(rc, "MPI_Allreduce")
     }
 
     public func broadcast(_ buffer: inout [Float], from root: Int) throws(CommunicatorError) {
         guard size > 1 else { return }
-        let count = Int32(buffer.count)
+        let count = try Self.count(buffer.count, "MPI_Bcast")
         let rc = buffer.withUnsafeMutableBufferPointer {
             nn_mpi_broadcast_float($0.baseAddress, count, Int32(root))
         }
@@ -93,9 +98,9 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     public func gather(_ values: [Float], to root: Int) throws(CommunicatorError) -> [Float] {
         guard size > 1 else { return values }
-        _ = try Self.count(values.count, "MPI_Gather")
+        let count = try Self.count(values.count, "MPI_Gather")
         var counts = [Int32](repeating: 0, count: size)
-        try Self.check(nn_mpi_gather_int(Int32(values.count), &counts, Int32(root)), "MPI_Gather")
+        try Self.check(nn_mpi_gather_int(count, &counts, Int32(root)), "MPI_Gather")
         var offsets = [Int32](repeating: 0, count: size)
         for index in 1..<size { offsets[index] = offsets[index - 1] + counts[index - 1] }
         let total = rank == root ? counts.reduce(0) { $0 + Int($1) } : 0
@@ -104,8 +109,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         let rc = values.withUnsafeBufferPointer { send in
             all.withUnsafeMutableBufferPointer { receive in
                 nn_mpi_gatherv_float(
-                    send.baseAddress, Int32(values.count), receive.baseAddress, counts, offsets,
-                    Int32(root))
+                    send.baseAddress, count, receive.baseAddress, counts, offsets, Int32(root))
             }
         }
         try Self.check(rc, "MPI_Gatherv")

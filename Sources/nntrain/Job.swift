@@ -70,23 +70,17 @@ struct Job {
             model = Sequential(layers)
             model.seed = options.seed
         }
+        // Options.validate allows --momentum and --nesterov only with --optimizer sgd.
         let overridesCompile =
             options.loss != nil || options.optimizer != nil || options.metrics != nil
-            || options.momentum != 0 || options.nesterov
         if !model.isCompiled || overridesCompile {
-            let optimizer: any Optimizer
-            if let name = options.optimizer ?? (model.isCompiled ? nil : "adam") {
-                optimizer = try Optimizers.named(name)
-            } else {
-                optimizer = model.optimizer
-            }
             let configured: any Optimizer
-            if let sgd = optimizer as? SGD, options.momentum != 0 || options.nesterov {
-                configured = SGD(
-                    learningRate: sgd.learningRate, momentum: options.momentum,
-                    nesterov: options.nesterov)
+            if options.momentum != 0 || options.nesterov {
+                configured = SGD(momentum: options.momentum, nesterov: options.nesterov)
+            } else if let name = options.optimizer ?? (model.isCompiled ? nil : "adam") {
+                configured = try Optimizers.named(name)
             } else {
-                configured = optimizer
+                configured = model.optimizer
             }
             let loss =
                 try options.loss.map { try Losses.named($0) } ?? model.loss
@@ -172,7 +166,10 @@ enum HistoryFile {
             let keys = history.history.keys.sorted()
             var text = (["epoch"] + keys).joined(separator: ",") + "\r\n"
             for (row, epoch) in history.epoch.enumerated() {
-                let values = keys.map { key in history.history[key].map { "\($0[row])" } ?? "" }
+                // A resumed run's History can hold a key with fewer values than epochs.
+                let values = keys.map { key in
+                    history.history[key].flatMap { row < $0.count ? "\($0[row])" : nil } ?? ""
+                }
                 text += ([String(epoch)] + values).joined(separator: ",") + "\r\n"
             }
             data = Data(text.utf8)

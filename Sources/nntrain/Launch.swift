@@ -1,17 +1,11 @@
 import Foundation
 import NN
+import NNMPI
 
 /// What nntrain can learn about its MPI launch before MPI is initialised.
 enum Launch {
     /// This process's rank as the launcher set it (0 when not launched by MPI).
-    static var rankFromEnvironment: Int {
-        for name in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"] {
-            if let value = ProcessInfo.processInfo.environment[name], let rank = Int(value) {
-                return rank
-            }
-        }
-        return 0
-    }
+    static var rankFromEnvironment: Int { MPICommunicator.launchRank ?? 0 }
 }
 
 /// Writes one line to standard error (Swift 6 has no safe `stderr` global to `fputs` to).

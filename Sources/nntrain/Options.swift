@@ -188,7 +188,7 @@ struct Options: ParsableArguments {
             throw ValidationError(
                 "--x and --y go together: give both, or neither for the built-in example.")
         }
-        guard (testX == nil) == (testY == nil) || testY == nil else {
+        guard testY == nil || testX != nil else {
             throw ValidationError("--test-y needs --test-x.")
         }
         if let batchSize, batchSize <= 0 {
@@ -270,6 +270,20 @@ struct Options: ParsableArguments {
             $0
         }) where path.isEmpty {
             throw ValidationError("Output paths must not be empty.")
+        }
+        for (flag, path) in [("--predictions-out", predictionsOut), ("--weights-out", weightsOut)] {
+            if let path, !DataFiles.supportsWriting(to: path) {
+                throw ValidationError(
+                    "\(flag) writes a .npy or .csv file: give a path ending in .npy or .csv. Received: \(path)"
+                )
+            }
+        }
+        if checkpointEvery != nil, checkpointDir == nil {
+            throw ValidationError("--checkpoint-every needs --checkpoint-dir.")
+        }
+        // Without --x the built-in example runs on its own test set: --test-x would be ignored.
+        if testX != nil, x == nil {
+            throw ValidationError("--test-x needs training data: give --x and --y.")
         }
     }
 

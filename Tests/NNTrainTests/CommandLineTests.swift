@@ -145,6 +145,18 @@ import Testing
             name: "test-y without test-x", arguments: ["--test-y", "y.csv"], status: 64,
             message: "error: --test-y needs --test-x."),
         Case(
+            name: "test-x without x", arguments: ["--test-x", "x.csv", "--test-y", "y.csv"],
+            status: 64, message: "error: --test-x needs training data: give --x and --y."),
+        Case(
+            name: "weights-out of another type", arguments: ["--weights-out", "w.txt"],
+            status: 64,
+            message:
+                "error: --weights-out writes a .npy or .csv file: give a path ending in .npy or .csv. Received: w.txt"
+        ),
+        Case(
+            name: "checkpoint-every without a folder", arguments: ["--checkpoint-every", "5"],
+            status: 64, message: "error: --checkpoint-every needs --checkpoint-dir."),
+        Case(
             name: "validation split 1.5", arguments: ["--validation-split", "1.5"], status: 64,
             message:
                 "error: Invalid value for argument `validation_split`. Expected a number in [0, 1). Received: validation_split=1.5"

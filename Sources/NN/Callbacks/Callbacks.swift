@@ -40,7 +40,7 @@ public final class TerminateOnNaN: Callback {
 
     public func onTrainBatchEnd(_ batch: Int, logs: Logs) throws {
         guard let loss = logs["loss"], !loss.isFinite, let model else { return }
-        if model.activeCommunicator?.isRoot ?? true {
+        if model.isWritingRank {
             model.output("Batch \(batch): Invalid loss, terminating training\n")
         }
         model.stopTraining = true
@@ -72,7 +72,7 @@ public final class CSVLogger: Callback {
         if append, let existing = try? String(contentsOfFile: path, encoding: .utf8) {
             text = existing
             keys = existing.split(separator: "\r\n").first.map {
-                $0.split(separator: Character(separator)).dropFirst().map(String.init)
+                $0.split(separator: separator).dropFirst().map(String.init)
             }
         }
     }
@@ -85,7 +85,7 @@ public final class CSVLogger: Callback {
         let row = [String(epoch)] + keys!.map { key in logs[key].map { "\($0)" } ?? "NA" }
         text += row.joined(separator: separator) + "\r\n"
         // Rewritten whole each epoch, atomically, so a killed run leaves a complete file.
-        guard model?.activeCommunicator?.isRoot ?? true else { return }
+        guard model?.isWritingRank ?? true else { return }
         try DataFiles.writeAtomically(Data(text.utf8), to: path)
     }
 }

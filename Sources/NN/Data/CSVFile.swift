@@ -94,12 +94,19 @@ public enum DataFiles {
 
     /// Writes `.npy` or `.csv` by extension.
     public static func write(_ tensor: Tensor, to path: String) throws(ModelError) {
+        // Keep in step with `supportsWriting(to:)`.
         switch (path as NSString).pathExtension.lowercased() {
         case "npy": try NumpyFile.write(tensor, to: path)
         case "csv": try CSVFile.write(tensor, to: path)
         default:
             throw .file(path: path, problem: "unsupported output type; use .npy or .csv")
         }
+    }
+
+    /// Whether `write(_:to:)` can write `path` (its extension is `.npy` or `.csv`), so that
+    /// callers can refuse an output path before a long run rather than after it.
+    public static func supportsWriting(to path: String) -> Bool {
+        ["npy", "csv"].contains((path as NSString).pathExtension.lowercased())
     }
 
     /// The bytes of a file, or an error naming it (missing, a folder, unreadable).

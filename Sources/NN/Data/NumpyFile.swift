@@ -208,7 +208,11 @@ public enum NumpyFile {
         }
 
         func load(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Float {
-            switch self {
+            // A little-endian integer element, converted as Float(value) rounds it.
+            func integer<T: FixedWidthInteger & BitwiseCopyable>(_: T.Type) -> Float {
+                Float(raw.loadUnaligned(fromByteOffset: offset, as: T.self).littleEndian)
+            }
+            return switch self {
             case .float32:
                 Float(
                     bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
@@ -218,20 +222,14 @@ public enum NumpyFile {
                     Double(
                         bitPattern: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
                             .littleEndian))
-            case .int8: Float(raw.loadUnaligned(fromByteOffset: offset, as: Int8.self))
-            case .int16:
-                Float(raw.loadUnaligned(fromByteOffset: offset, as: Int16.self).littleEndian)
-            case .int32:
-                Float(raw.loadUnaligned(fromByteOffset: offset, as: Int32.self).littleEndian)
-            case .int64:
-                Float(raw.loadUnaligned(fromByteOffset: offset, as: Int64.self).littleEndian)
-            case .uint8, .bool: Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt8.self))
-            case .uint16:
-                Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self).littleEndian)
-            case .uint32:
-                Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-            case .uint64:
-                Float(raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self).littleEndian)
+            case .int8: integer(Int8.self)
+            case .int16: integer(Int16.self)
+            case .int32: integer(Int32.self)
+            case .int64: integer(Int64.self)
+            case .uint8, .bool: integer(UInt8.self)
+            case .uint16: integer(UInt16.self)
+            case .uint32: integer(UInt32.self)
+            case .uint64: integer(UInt64.self)
             }
         }
     }
