@@ -215,7 +215,8 @@ static inline int nn_h5_walk(hid_t file, const char *path, int depth) {
 
 /// Runs `checker FILE` (the nntrain-h5check program) as a fresh process and waits at most
 /// about 30 s. Returns 0 when it read everything, 1 when HDF5 reported an error, 2 when it
-/// crashed, and 3 when it could not run or did not finish (no verdict).
+/// crashed, 3 when it could not run (no verdict) and 4 when it did not finish in time (it was
+/// killed: reading the file hangs).
 static inline int nn_h5_check_in_process_of(const char *checker, const char *path) {
     pid_t child;
     char *const arguments[] = {(char *)checker, (char *)path, NULL};
@@ -229,7 +230,7 @@ static inline int nn_h5_check_in_process_of(const char *checker, const char *pat
         if (waited > 30000) {
             kill(child, SIGKILL);
             waitpid(child, &status, 0);
-            return 3;
+            return 4;
         }
         usleep(1000);
     }

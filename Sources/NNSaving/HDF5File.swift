@@ -33,7 +33,7 @@ final class HDF5File {
         return FileManager.default.isExecutableFile(atPath: beside) ? beside : nil
     }()
 
-    /// Creates (or truncates) a file for writing.
+    /// Creates (or truncates) a file for writing. The caller holds `hdf5Lock`.
     static func create(_ path: String) throws(ModelError) -> HDF5File {
         nn_h5_quiet()
         let id = nn_h5_create(path)
@@ -42,8 +42,9 @@ final class HDF5File {
     }
 
     /// Opens an existing file for reading, after the `nntrain-h5check` program has read it
-    /// whole in its own process without crashing: libhdf5 1.10 can crash on a corrupt file.
-    /// Without the checker (a library user who did not build it) the file is read directly.
+    /// whole in its own process without crashing or hanging: libhdf5 1.10 can crash on a
+    /// corrupt file. Without the checker (a library user who did not build it, or one that
+    /// cannot run) the file is read directly. The caller holds `hdf5Lock`.
     static func open(_ path: String) throws(ModelError) -> HDF5File {
         nn_h5_quiet()
         if let checker = checkerPath {
@@ -53,6 +54,11 @@ final class HDF5File {
             case 2:
                 throw .file(
                     path: path, problem: "a corrupt HDF5 file (the HDF5 library crashed reading it)"
+                )
+            case 4:
+                throw .file(
+                    path: path,
+                    problem: "not a readable HDF5 file (checking it timed out after 30 s: corrupt?)"
                 )
             default: break
             }
@@ -165,7 +171,14 @@ final class HDF5File {
         var dims = [hsize_t](repeating: 0, count: 8)
         let rank = nn_h5_dataset_shape(id, datasetPath, &dims, 8)
         guard rank >= 0 else { throw fail("dataset \(datasetPath) has an unsupported shape") }
-        return dims.prefix(Int(rank)).map { Int($0) }
+        var shape: [Int] = []
+        for dim in dims.prefix(Int(rank)) {
+            guard let extent = Int(exactly: dim) else {
+                throw fail("dataset \(datasetPath) has an unsupported shape")
+            }
+            shape.append(extent)
+        }
+        return shape
     }
 
     /// Reads a numeric dataset as float32 values, with its shape.

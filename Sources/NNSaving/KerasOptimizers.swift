@@ -17,20 +17,17 @@ enum KerasOptimizers {
             config["clipvalue"] = base.clipvalue.map { Double($0) } ?? NSNull()
             config["global_clipnorm"] = base.globalClipnorm.map { Double($0) } ?? NSNull()
         }
+        // The keys Adam, AdamW, Adamax and Nadam share.
+        func moments(_ beta1: Float, _ beta2: Float, _ epsilon: Float) -> [String: Any] {
+            ["beta_1": Double(beta1), "beta_2": Double(beta2), "epsilon": Double(epsilon)]
+        }
         let className: String
         switch optimizer {
-        case let o as AdamW:
-            className = "AdamW"
-            config.merge([
-                "beta_1": Double(o.beta1), "beta_2": Double(o.beta2), "epsilon": Double(o.epsilon),
-                "amsgrad": o.amsgrad,
-            ]) { $1 }
         case let o as Adam:
-            className = "Adam"
-            config.merge([
-                "beta_1": Double(o.beta1), "beta_2": Double(o.beta2), "epsilon": Double(o.epsilon),
-                "amsgrad": o.amsgrad,
-            ]) { $1 }
+            // AdamW subclasses Adam: the same keys (its weight_decay is set above).
+            className = o is AdamW ? "AdamW" : "Adam"
+            config.merge(moments(o.beta1, o.beta2, o.epsilon)) { $1 }
+            config["amsgrad"] = o.amsgrad
         case let o as SGD:
             className = "SGD"
             config.merge(["momentum": Double(o.momentum), "nesterov": o.nesterov]) { $1 }
@@ -51,14 +48,10 @@ enum KerasOptimizers {
             config.merge(["rho": Double(o.rho), "epsilon": Double(o.epsilon)]) { $1 }
         case let o as Adamax:
             className = "Adamax"
-            config.merge([
-                "beta_1": Double(o.beta1), "beta_2": Double(o.beta2), "epsilon": Double(o.epsilon),
-            ]) { $1 }
+            config.merge(moments(o.beta1, o.beta2, o.epsilon)) { $1 }
         case let o as Nadam:
             className = "Nadam"
-            config.merge([
-                "beta_1": Double(o.beta1), "beta_2": Double(o.beta2), "epsilon": Double(o.epsilon),
-            ]) { $1 }
+            config.merge(moments(o.beta1, o.beta2, o.epsilon)) { $1 }
         default:
             className = optimizer.name
         }
@@ -77,6 +70,10 @@ enum KerasOptimizers {
         let c = try spec.object("config")
         func number(_ k: String, _ fallback: Float) throws(ModelError) -> Float {
             Float(try c.optionalDouble(k) ?? Double(fallback))
+        }
+        // beta_1, beta_2 and epsilon with Keras's defaults (Adam, AdamW, Adamax, Nadam).
+        func moments() throws(ModelError) -> (beta1: Float, beta2: Float, epsilon: Float) {
+            try (number("beta_1", 0.9), number("beta_2", 0.999), number("epsilon", 1e-7))
         }
         if c.has("learning_rate"), !c.isNull("learning_rate"),
             (try? c.optionalDouble("learning_rate")) == nil
@@ -98,17 +95,16 @@ enum KerasOptimizers {
         let optimizer: BaseOptimizer & Optimizer
         switch try spec.string("class_name") {
         case "Adam":
+            let m = try moments()
             optimizer = Adam(
-                learningRate: lr ?? 0.001, beta1: try number("beta_1", 0.9),
-                beta2: try number("beta_2", 0.999),
-                epsilon: try number("epsilon", 1e-7),
+                learningRate: lr ?? 0.001, beta1: m.beta1, beta2: m.beta2, epsilon: m.epsilon,
                 amsgrad: try c.optionalBool("amsgrad") ?? false)
         case "AdamW":
+            let weightDecay = try number("weight_decay", 0.004)
+            let m = try moments()
             optimizer = AdamW(
-                learningRate: lr ?? 0.001, weightDecay: try number("weight_decay", 0.004),
-                beta1: try number("beta_1", 0.9), beta2: try number("beta_2", 0.999),
-                epsilon: try number("epsilon", 1e-7),
-                amsgrad: try c.optionalBool("amsgrad") ?? false)
+                learningRate: lr ?? 0.001, weightDecay: weightDecay, beta1: m.beta1,
+                beta2: m.beta2, epsilon: m.epsilon, amsgrad: try c.optionalBool("amsgrad") ?? false)
         case "SGD":
             optimizer = SGD(
                 learningRate: lr ?? 0.01, momentum: try number("momentum", 0),
@@ -129,15 +125,13 @@ enum KerasOptimizers {
                 learningRate: lr ?? 0.001, rho: try number("rho", 0.95),
                 epsilon: try number("epsilon", 1e-7))
         case "Adamax":
+            let m = try moments()
             optimizer = Adamax(
-                learningRate: lr ?? 0.001, beta1: try number("beta_1", 0.9),
-                beta2: try number("beta_2", 0.999),
-                epsilon: try number("epsilon", 1e-7))
+                learningRate: lr ?? 0.001, beta1: m.beta1, beta2: m.beta2, epsilon: m.epsilon)
         case "Nadam":
+            let m = try moments()
             optimizer = Nadam(
-                learningRate: lr ?? 0.001, beta1: try number("beta_1", 0.9),
-                beta2: try number("beta_2", 0.999),
-                epsilon: try number("epsilon", 1e-7))
+                learningRate: lr ?? 0.001, beta1: m.beta1, beta2: m.beta2, epsilon: m.epsilon)
         case let other:
             throw spec.fail(
                 "optimizer '\(other)' is not supported; use one of \(Optimizers.names.joined(separator: ", "))"
@@ -208,11 +202,14 @@ enum KerasLosses {
             throw c.fail(
                 "reduction '\(reduction)' is not supported (nntrain averages over the batch)")
         }
-        for key in ["ignore_class", "axis"] where !c.isNull(key) && key != "axis" {
-            throw c.fail("'\(key)' is not supported (it must be null)")
+        if !c.isNull("ignore_class") {
+            throw c.fail("'ignore_class' is not supported (it must be null)")
         }
-        if !c.isNull("axis"), let axis = try? c.int("axis"), axis != -1 {
-            throw c.fail("axis \(axis) is not supported (nntrain uses the last axis)")
+        if !c.isNull("axis") {
+            let axis = try c.int("axis")
+            if axis != -1 {
+                throw c.fail("axis \(axis) is not supported (nntrain uses the last axis)")
+            }
         }
         let logits = try c.optionalBool("from_logits") ?? false
         let smoothing = Float(try c.optionalDouble("label_smoothing") ?? 0)

@@ -26,9 +26,20 @@ enum KerasWeights {
         return result
     }
 
+    /// Writes the weights (and, when asked and present, the optimizer state) to `path`.
     static func write(_ model: Sequential, to path: String, includeOptimizer: Bool)
         throws(ModelError)
     {
+        // The whole HDF5 session, from creating the file to closing it, holds the lock.
+        try hdf5Lock.withLock { _ throws(ModelError) in
+            try writeHoldingLock(model, to: path, includeOptimizer: includeOptimizer)
+        }
+    }
+
+    /// `write(_:to:includeOptimizer:)`'s work; the caller holds `hdf5Lock`.
+    private static func writeHoldingLock(
+        _ model: Sequential, to path: String, includeOptimizer: Bool
+    ) throws(ModelError) {
         let file = try HDF5File.create(path)
         defer { file.close() }
         let weights = model.getWeights()
@@ -81,6 +92,17 @@ enum KerasWeights {
                 name: "model", value: model.name,
                 expected: "a built model (give the first layer an inputShape) to load weights into")
         }
+        // The whole HDF5 session, from checking and opening the file to closing it, holds the
+        // lock (so no other thread is inside HDF5 when the checker process is started).
+        try hdf5Lock.withLock { _ throws(ModelError) in
+            try readHoldingLock(model, from: path, includeOptimizer: includeOptimizer)
+        }
+    }
+
+    /// `read(_:from:includeOptimizer:)`'s work on a built model; the caller holds `hdf5Lock`.
+    private static func readHoldingLock(
+        _ model: Sequential, from path: String, includeOptimizer: Bool
+    ) throws(ModelError) {
         let file = try HDF5File.open(path)
         defer { file.close() }
         var weights: [Tensor] = []
@@ -111,6 +133,7 @@ enum KerasWeights {
         try readOptimizer(model, file)
     }
 
+    /// Reads the optimizer state; the caller holds `hdf5Lock`.
     private static func readOptimizer(_ model: Sequential, _ file: HDF5File) throws(ModelError) {
         let count = try file.members(of: "optimizer/vars").count
         if count == 0 { return }

@@ -8,7 +8,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: nntrain-h5check FILE\n");
         return 2;
     }
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    nn_h5_quiet();
     hid_t file = nn_h5_open(argv[1]);
     int failed = file < 0 || nn_h5_walk(file, "/", 0);
     if (file >= 0) H5Fclose(file);
