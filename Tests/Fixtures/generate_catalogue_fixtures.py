@@ -500,7 +500,8 @@ def trajectory(spec):
     hist, stdout = captured(lambda: model.fit(
         x, y, verbose=0, callbacks=callbacks, **fit_kwargs()))
     final = [np.array(w, dtype=F32) for w in model.get_weights()]
-    opt_rec = optimizer_record(spec["optimizer_name"], model.optimizer)
+    # The optimizer as compiled (a callback such as ReduceLROnPlateau changes it while training).
+    opt_rec = optimizer_record(spec["optimizer_name"], spec["make_optimizer"]())
     iterations = int(model.optimizer.iterations.numpy())
     preds = model.predict(x, batch_size=bs, verbose=0)
     ev = model.evaluate(x, y, batch_size=bs, verbose=0, return_dict=True)

@@ -141,8 +141,7 @@ struct Trajectory: Decodable, Sendable, CustomTestStringConvertible {
             }
         }
         let model = Sequential(built)
-        let initialRate = name == "reduce_lr" ? history["learning_rate"].map { Float($0[0]) } : nil
-        guard let optimizer = makeOptimizer(learningRate: initialRate) else {
+        guard let optimizer = makeOptimizer() else {
             throw ModelError.invalidArgument(
                 name: "optimizer", value: self.optimizer.name, expected: "an optimizer nntrain has")
         }
@@ -152,9 +151,9 @@ struct Trajectory: Decodable, Sendable, CustomTestStringConvertible {
     }
 
     /// Keras's optimizer with the fixture's configuration; `nil` for one nntrain lacks.
-    func makeOptimizer(learningRate override: Float? = nil) -> (any Optimizer)? {
+    func makeOptimizer() -> (any Optimizer)? {
         let o = optimizer
-        let lr = override ?? o.learning_rate.constant, schedule = o.learning_rate.schedule
+        let lr = o.learning_rate.constant, schedule = o.learning_rate.schedule
         let made: BaseOptimizer & Optimizer
         switch o.name {
         case "adam":
