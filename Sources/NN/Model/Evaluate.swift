@@ -27,15 +27,11 @@ extension Sequential {
     func measure(x: any Samples, y: Tensor, batchSize: Int, world: any Communicator) throws
         -> [(key: String, value: Double)]
     {
-        let metrics = try resolvedMetrics(targetWidth: y.rowWidth)
+        let metrics = MetricLayout(try resolvedMetrics(targetWidth: y.rowWidth))
+        let stateCount = metrics.stateCount
         let shardRows = (min(batchSize, x.rows) + world.size - 1) / world.size
         reserve(rows: shardRows, targetShape: Array(y.shape.dropFirst()))
         let identity = Array(0..<x.rows)
-        var offsets: [Int] = [], stateCount = 0
-        for metric in metrics {
-            offsets.append(stateCount)
-            stateCount += metric.stateSize
-        }
         // [loss sum, every metric's sums, rows]
         var sums = [Double](repeating: 0, count: 2 + stateCount)
         for start in stride(from: 0, to: x.rows, by: batchSize) {
@@ -48,23 +44,17 @@ extension Sequential {
             sums[0] += lossSum()
             let output = outputTensor, targetTensor = targets!.tensor
             sums.withUnsafeMutableBufferPointer { state in
-                for (metric, offset) in zip(metrics, offsets) {
-                    metric.accumulate(
-                        predictions: output, targets: targetTensor, weights: nil,
-                        into: state.baseAddress! + 1 + offset)
-                }
+                metrics.accumulate(
+                    predictions: output, targets: targetTensor, into: state.baseAddress! + 1)
             }
             sums[1 + stateCount] += Double(mine.count)
         }
         try world.allreduceSum(&sums)
         let rows = sums[1 + stateCount]
-        var logs = [("loss", sums[0] / rows + regularizationPenalty())]
-        sums.withUnsafeBufferPointer { state in
-            for (metric, offset) in zip(metrics, offsets) {
-                logs.append((metric.name, metric.result(state.baseAddress! + 1 + offset)))
-            }
+        let loss = sums[0] / rows + regularizationPenalty()
+        return sums.withUnsafeBufferPointer {
+            metrics.logs(loss: loss, state: $0.baseAddress! + 1)
         }
-        return logs.sorted { $0.0 < $1.0 }
     }
 
     /// Returns the model's outputs for `x`, shape `(samples, units)`. Keras: `model.predict(x,

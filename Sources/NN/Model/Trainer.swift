@@ -9,7 +9,7 @@ final class Trainer {
     let weights: Tensor?
     let batchSize: Int
     let world: any Communicator
-    let metrics: [any Metric]
+    let metrics: MetricLayout
     let steps: Int
     /// The most rows this rank holds in one step.
     let shardRows: Int
@@ -19,7 +19,6 @@ final class Trainer {
     @exclusivity(unchecked) private var metricStates: [Double]
     /// One step's metric sums on this rank, before they join the allreduce.
     @exclusivity(unchecked) private var stepStates: [Double]
-    private let stateOffsets: [Int]
     private let wantsBatchLogs: Bool
 
     init(
@@ -32,15 +31,10 @@ final class Trainer {
         self.weights = weights
         self.batchSize = batchSize
         self.world = world
-        metrics = try model.resolvedMetrics(targetWidth: y.rowWidth)
+        metrics = MetricLayout(try model.resolvedMetrics(targetWidth: y.rowWidth))
         steps = (x.rows + batchSize - 1) / batchSize
         order = Array(0..<x.rows)
-        var offsets: [Int] = [], total = 0
-        for metric in metrics {
-            offsets.append(total)
-            total += metric.stateSize
-        }
-        stateOffsets = offsets
+        let total = metrics.stateCount
         metricStates = [Double](repeating: 0, count: total)
         stepStates = [Double](repeating: 0, count: total)
         wantsBatchLogs = callbacks.contains { $0.wantsBatchLogs }
@@ -136,11 +130,7 @@ final class Trainer {
         let targets = model.targets!.tensor, output = model.outputTensor
         stepStates.withUnsafeMutableBufferPointer { state in
             state.update(repeating: 0)
-            for index in 0..<metrics.count {
-                metrics[index].accumulate(
-                    predictions: output, targets: targets, weights: nil,
-                    into: state.baseAddress! + stateOffsets[index])
-            }
+            metrics.accumulate(predictions: output, targets: targets, into: state.baseAddress!)
         }
         for index in stepStates.indices {
             model.store.gradients[offset + index] = Float(stepStates[index])
@@ -169,13 +159,9 @@ final class Trainer {
 
     /// The running means so far this epoch, under Keras's keys in sorted order.
     func epochLogs() -> [(key: String, value: Double)] {
-        var logs = [("loss", lossState.mean)]
-        metricStates.withUnsafeBufferPointer { state in
-            for (metric, start) in zip(metrics, stateOffsets) {
-                logs.append((metric.name, metric.result(state.baseAddress! + start)))
-            }
+        metricStates.withUnsafeBufferPointer {
+            metrics.logs(loss: lossState.mean, state: $0.baseAddress!)
         }
-        return logs.sorted { $0.0 < $1.0 }
     }
 }
 
