@@ -55,7 +55,7 @@ public final class ModelCheckpoint: Callback {
             if let best, maximize ? !(current > best) : !(current < best) { return }
             best = current
         }
-        guard model.activeCommunicator?.isRoot ?? true else { return }
+        guard model.isWritingRank else { return }
         let path = filepath.replacingOccurrences(of: "{epoch}", with: String(epoch + 1))
         if saveWeightsOnly { try model.saveWeights(path) } else { try model.save(path) }
     }

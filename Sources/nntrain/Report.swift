@@ -8,14 +8,15 @@ enum Report {
         let width = predictions.rowWidth
         let classes = max(width, 2)
         var matrix = [[Int]](repeating: [Int](repeating: 0, count: classes), count: classes)
+        let scores = predictions.scalars, targets = labels.scalars
         for row in 0..<predictions.rows {
-            let scores = predictions.row(row)
-            let predicted = width == 1 ? (scores[0] > 0.5 ? 1 : 0) : argmax(scores)
-            let value = labels.scalars[row]
+            let predicted =
+                width == 1
+                ? (scores[row] > 0.5 ? 1 : 0) : ArgMax.of(scores, row: row, width: width)
             let actual =
                 labels.rowWidth == 1
-                ? (value.isFinite && abs(value) < 1e9 ? Int(value.rounded()) : -1)
-                : argmax(labels.row(row))
+                ? ArgMax.classIndex(targets[row])
+                : ArgMax.of(targets, row: row, width: labels.rowWidth)
             guard (0..<classes).contains(actual) else { continue }
             matrix[actual][predicted] += 1
         }
@@ -34,12 +35,6 @@ enum Report {
             text += "\n"
         }
         return text
-    }
-
-    static func argmax(_ values: [Float]) -> Int {
-        var best = 0
-        for (index, value) in values.enumerated() where value > values[best] { best = index }
-        return best
     }
 
     static func format(_ value: Double) -> String {

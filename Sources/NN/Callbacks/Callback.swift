@@ -54,7 +54,7 @@ enum MonitorMode: String, Sendable {
 extension Sequential {
     /// Whether this process writes files and prints for callbacks: rank 0 during a distributed
     /// `fit`, always otherwise.
-    var isWritingRank: Bool { activeCommunicator?.isRoot ?? true }
+    package var isWritingRank: Bool { activeCommunicator?.isRoot ?? true }
 }
 
 /// A callback made of closures. Keras: `LambdaCallback(on_epoch_begin=None, on_epoch_end=None,

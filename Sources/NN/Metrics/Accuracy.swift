@@ -86,17 +86,17 @@ public struct SparseTopKCategoricalAccuracy: MeanMetric {
     }
 }
 
-enum ArgMax {
+package enum ArgMax {
     /// A float label as a class index, or -1 when it is not a representable whole number.
     @inline(__always)
-    static func classIndex(_ value: Float) -> Int {
+    package static func classIndex(_ value: Float) -> Int {
         guard value.isFinite, abs(value) < 1e9 else { return -1 }
         return Int(value.rounded())
     }
 
     /// The index of the largest value in a row; ties go to the lowest index, as in Keras.
     @inline(__always)
-    static func of(_ values: [Float], row: Int, width: Int) -> Int {
+    package static func of(_ values: [Float], row: Int, width: Int) -> Int {
         let start = row * width
         var best = 0
         for j in 1..<max(width, 1) where values[start + j] > values[start + best] { best = j }
