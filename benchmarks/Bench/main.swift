@@ -140,7 +140,9 @@ func gemmOnly(steps: Int) {
     let begin = now()
     for _ in 0..<steps { step() }
     let seconds = (now() - begin) / Double(steps)
-    let flops = 144.4e9 / 469
+    // Forward, kernel gradients, and input gradients for all but the first layer.
+    let products = (0..<3).map { Double(widths[$0] * widths[$0 + 1]) }
+    let flops = 2 * Double(batch) * (3 * products.reduce(0, +) - products[0])
     let report = String(
         format: "GEMM only (W2 shapes, batch 128)  OpenBLAS %@  %.2f us/step  %.1f GFLOP/s\n",
         blasCoreName(), seconds * 1e6, flops / seconds / 1e9)
@@ -152,6 +154,10 @@ let which = arguments.first { !$0.hasPrefix("--") && Int($0) == nil } ?? "all"
 var epochs: Int?
 if let index = arguments.firstIndex(of: "--epochs"), index + 1 < arguments.endIndex {
     epochs = Int(arguments[index + 1])
+    if (epochs ?? 0) < 1 {
+        FileHandle.standardError.write(Data("error: --epochs needs a positive integer\n".utf8))
+        exit(2)
+    }
 }
 do {
     let world: any Communicator =
