@@ -31,7 +31,8 @@ let package = Package(
 
         // Implementation details.
         .target(name: "NNCore", dependencies: ["CBLAS", "CKernels"], exclude: ["README.md"]),
-        .target(name: "CKernels"),
+        .target(
+            name: "CKernels", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
         .systemLibrary(
             name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"])]),
@@ -57,8 +58,11 @@ let package = Package(
             name: "nntrain-bench", dependencies: ["NN", "NNMPI"], path: "benchmarks/Bench"),
 
         // Tests.
-        .target(name: "TestSupport", dependencies: ["NN"], path: "Tests/TestSupport"),
-        .testTarget(name: "NNCoreTests", dependencies: ["NNCore", "CKernels", "TestSupport"]),
+        .target(
+            name: "TestSupport", dependencies: ["NN", "CBLAS", "CKernels"],
+            path: "Tests/TestSupport"),
+        .testTarget(
+            name: "NNCoreTests", dependencies: ["NNCore", "CKernels", "TestSupport"]),
         .target(name: "AllocationCounter", path: "Tests/AllocationCounter"),
         .testTarget(
             name: "NNTests", dependencies: ["NN", "TestSupport", "AllocationCounter"],

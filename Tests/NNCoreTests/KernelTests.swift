@@ -1,4 +1,5 @@
 import CKernels
+import TestSupport
 import NNCore
 import Testing
 
@@ -12,18 +13,35 @@ import Testing
         return (0..<count).map { _ in Float(generator.nextNormal()) }
     }
 
-    /// Runs `body` at each supported width and returns the widths it ran at.
-    static func atEachWidth(_ body: (Int32) -> Void) -> [Int32] {
+    /// Runs `body` at each supported width, then at the widest with optimizer steps split in
+    /// two across OpenBLAS's threads (when OpenBLAS has a thread pool), and returns the
+    /// configurations it ran, named as `body` receives them ("width 16", "width 16, split").
+    static func inEachConfiguration(_ body: (String) -> Void) -> [String] {
         let original = nn_kernels_width()
         defer { _ = nn_kernels_set_width(original) }
-        var ran: [Int32] = []
+        var ran: [String] = []
         for width: Int32 in [16, 8, 4, 1] {
             _ = nn_kernels_set_width(width)
             guard nn_kernels_width() == width else { continue }
-            body(width)
-            ran.append(width)
+            body("width \(width)")
+            ran.append("width \(width)")
+        }
+        _ = nn_kernels_set_width(original)
+        withOptimizerStepsSplit(elements: count) { parts in
+            guard parts == 2 else { return }
+            body("width \(original), split")
+            ran.append("split")
         }
         return ran
+    }
+
+    /// Where OpenBLAS runs a thread pool, long optimizer steps are split across it, short ones
+    /// are not (handing work over would cost more than it saves).
+    @Test func optimizerStepsSplitWhereOpenBLASHasThreads() {
+        withOptimizerStepsSplit(elements: Self.count) { parts in
+            #expect(parts == (openBLASHasThreadPool ? 2 : 1))
+            #expect(nn_kernels_split_parts(Self.count / 2 - 1) == 1)
+        }
     }
 
     static func bits(_ values: [Float]) -> [UInt32] { values.map(\.bitPattern) }
@@ -39,7 +57,7 @@ import Testing
                 w[i] = w[i] - m[i] * alpha / (v[i].squareRoot() + epsilon)
             }
         }
-        let ran = Self.atEachWidth { _ in
+        let ran = Self.inEachConfiguration { _ in
             var kw = start, km = [Float](repeating: 0, count: Self.count), kv = km
             var kg = g
             for _ in 0..<3 {
@@ -50,7 +68,8 @@ import Testing
             #expect(Self.bits(kv) == Self.bits(v))
             #expect(kg.allSatisfy { $0.bitPattern == 0 })  // cleared to +0
         }
-        #expect(ran.contains(4) && ran.contains(1))
+        #expect(ran.contains("width 4") && ran.contains("width 1"))
+        #expect(!openBLASHasThreadPool || ran.contains("split"))
     }
 
     @Test func rmspropVariantsMatchTheScalarFormula() {
@@ -77,7 +96,7 @@ import Testing
                     w[i] = w[i] - step
                 }
             }
-            _ = Self.atEachWidth { _ in
+            _ = Self.inEachConfiguration { _ in
                 var kw = start, ks = zeros, ka = zeros, kv = zeros, kg = g
                 for _ in 0..<2 {
                     kg = g
@@ -131,24 +150,24 @@ import Testing
             w[i] = w[i] - 1e-3 * mHat / (vHat.squareRoot() + 1e-7)
         }
         let nadam = w
-        _ = Self.atEachWidth { width in
+        _ = Self.inEachConfiguration { width in
             // Each kernel also clears the gradients it read (to +0).
             func cleared(_ values: [Float]) -> Bool { values.allSatisfy { $0.bitPattern == 0 } }
             var kw = start, ka = zeros, kg = g
             nn_adagrad_update(&kw, &kg, &ka, Self.count, 0.01, 1e-7)
-            #expect(Self.bits(kw) == Self.bits(adagrad), "adagrad at width \(width)")
+            #expect(Self.bits(kw) == Self.bits(adagrad), "adagrad at \(width)")
             #expect(cleared(kg))
             (kw, kg) = (start, g)
             var keg = zeros, ked = zeros
             nn_adadelta_update(&kw, &kg, &keg, &ked, Self.count, 1, rho, 1e-7)
-            #expect(Self.bits(kw) == Self.bits(adadelta), "adadelta at width \(width)")
+            #expect(Self.bits(kw) == Self.bits(adadelta), "adadelta at \(width)")
             #expect(cleared(kg))
             (kw, kg) = (start, g)
             var km = zeros, kv = zeros
             nn_nadam_update(
                 &kw, &kg, &km, &kv, Self.count, 1e-3, 0.9, 0.999, ut, ut1, product, product1,
                 beta2Power, 1e-7)
-            #expect(Self.bits(kw) == Self.bits(nadam), "nadam at width \(width)")
+            #expect(Self.bits(kw) == Self.bits(nadam), "nadam at \(width)")
             #expect(cleared(kg))
         }
     }
@@ -170,14 +189,14 @@ import Testing
         }
         let gradient = Self.inputs(seed: 8)
         let expectedGradient = (0..<Self.count).map { values[$0] > 0 ? gradient[$0] : 0 }
-        let ran = Self.atEachWidth { lanes in
+        let ran = Self.inEachConfiguration { lanes in
             var y = values
             nn_bias_relu(&y, bias, rows, width)
-            #expect(Self.bits(y) == Self.bits(expected), "bias + relu at width \(lanes)")
+            #expect(Self.bits(y) == Self.bits(expected), "bias + relu at \(lanes)")
             #expect(y[5].isNaN && y[7].isNaN && y[7].sign == .minus)
             var dy = gradient
             nn_relu_backward(values, &dy, Self.count)
-            #expect(Self.bits(dy) == Self.bits(expectedGradient), "relu backward at width \(lanes)")
+            #expect(Self.bits(dy) == Self.bits(expectedGradient), "relu backward at \(lanes)")
         }
         #expect(ran.count >= 2)
     }
@@ -186,7 +205,7 @@ import Testing
     /// part and in the tail), or the count when there is none.
     @Test func firstNonFiniteIsExact() {
         let clean = Self.inputs(seed: 9)
-        let ran = Self.atEachWidth { width in
+        let ran = Self.inEachConfiguration { width in
             #expect(nn_first_nonfinite(clean, clean.count) == clean.count)
             for position in [0, 1, 15, 16, 17, 500, Self.count - 2, Self.count - 1] {
                 for bad: Float in [.nan, .infinity, -.infinity, -.nan] {
@@ -195,7 +214,7 @@ import Testing
                     values[min(position + 3, Self.count - 1)] = .nan  // a later one as well
                     #expect(
                         nn_first_nonfinite(values, values.count) == position,
-                        "\(bad) at \(position), width \(width)")
+                        "\(bad) at \(position), \(width)")
                 }
             }
             // Largest finite values are finite.

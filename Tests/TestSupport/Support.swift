@@ -1,3 +1,5 @@
+import CBLAS
+import CKernels
 import Foundation
 import NN
 import Testing
@@ -106,4 +108,29 @@ public func numericalGradient(
         gradient[i] = Float((plus - minus) / Double(2 * h))
     }
     return gradient
+}
+
+/// Whether the OpenBLAS in use runs a thread pool (a single-threaded build does not, and then
+/// optimizer steps are never split).
+public var openBLASHasThreadPool: Bool { openblas_get_parallel() > 0 }
+
+private let splitLock = NSLock()
+
+/// Runs `body` with two OpenBLAS threads and optimizer steps over `elements` values split in
+/// two between them, passing the number of parts such a step is split into (1 without a thread
+/// pool). Results must not change: tests use this to compare. One caller at a time, since the
+/// settings are process-wide; the previous ones are restored after.
+public func withOptimizerStepsSplit<Result>(
+    elements: Int, _ body: (_ parts: Int) throws -> Result
+) rethrows -> Result {
+    splitLock.lock()
+    defer { splitLock.unlock() }
+    let threads = openblas_get_num_threads()
+    let minimum = nn_kernels_set_split_minimum(max(elements / 2, 1))
+    openblas_set_num_threads(2)
+    defer {
+        openblas_set_num_threads(threads)
+        _ = nn_kernels_set_split_minimum(minimum)
+    }
+    return try body(Int(nn_kernels_split_parts(elements)))
 }

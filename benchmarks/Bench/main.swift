@@ -108,7 +108,7 @@ func run(_ workload: Workload, epochs: Int, world: any Communicator) throws {
 }
 
 /// The GEMMs of one W2 training step alone (3 forward, 3 kernel gradients, 2 input gradients,
-/// shapes and transpose flags as `Dense` calls them), timed over `steps` steps: the sgemm
+/// shapes, transpose flags and beta as `Dense` calls them: kernel gradients add into theirs), timed over `steps` steps: the sgemm
 /// throughput the whole step is measured against.
 func gemmOnly(steps: Int) {
     let batch = 128, widths = [784, 512, 256, 10]
@@ -128,7 +128,7 @@ func gemmOnly(steps: Int) {
             let (k, n) = (widths[l], widths[l + 1])
             Matmul.gemm(
                 transposeA: true, transposeB: false, m: k, n: n, k: batch, a: activations[l],
-                lda: k, b: deltas[l + 1], ldb: n, beta: 0, c: &gradients[l], ldc: n)
+                lda: k, b: deltas[l + 1], ldb: n, beta: 1, c: &gradients[l], ldc: n)
             if l > 0 {
                 Matmul.gemm(
                     transposeA: false, transposeB: true, m: batch, n: k, k: n, a: deltas[l + 1],

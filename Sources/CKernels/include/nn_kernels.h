@@ -8,7 +8,8 @@
 #include <stddef.h>
 
 // Each optimizer step below also clears the gradients it reads (g = 0) while they are in cache,
-// for the next backward pass to add into.
+// for the next backward pass to add into. A long step is split across OpenBLAS's threads (see
+// nn_kernels_split_parts); the results are the same however it is split.
 
 /// One Adam step over n weights:
 ///   m += (g - m) * one_minus_beta1;  v += (g*g - v) * one_minus_beta2;
@@ -61,5 +62,13 @@ int nn_kernels_width(void);
 /// Chooses the vector width (16, 8, 4, or 1 for scalar code) when the CPU supports it, and
 /// returns the width in use before. For tests that compare the widths.
 int nn_kernels_set_width(int width);
+
+/// How many parts an optimizer step over n elements is split into, one per OpenBLAS thread:
+/// 1 when n is short, OpenBLAS runs one thread, or it does not offer its thread pool.
+int nn_kernels_split_parts(size_t n);
+
+/// Sets the fewest elements a part may have (default 16384) and returns the previous value.
+/// For tests that split short inputs.
+size_t nn_kernels_set_split_minimum(size_t minimum);
 
 #endif

@@ -5,7 +5,8 @@ import Testing
 @testable import NN
 
 /// The training step allocates nothing: after the first step no buffer moves, none is allocated
-/// again, and the thread running the steps makes no heap allocation at all.
+/// again, and the thread running the steps makes no heap allocation at all, also when the
+/// optimizer step is split across OpenBLAS's threads.
 @Suite struct SteadyStateTests {
     struct Setup: CustomTestStringConvertible, Sendable {
         let optimizer: @Sendable () -> any Optimizer
@@ -37,7 +38,8 @@ import Testing
             targets: { row in (0..<3).map { $0 == row % 3 ? 0.8 : 0.1 } }),
     ]
 
-    @Test(arguments: setups) func stepsReuseEveryBuffer(_ setup: Setup) throws {
+    @Test(arguments: setups, [false, true])
+    func stepsReuseEveryBuffer(_ setup: Setup, splitOptimizerStep: Bool) throws {
         let model = Sequential([
             Dense(8, inputShape: [3], activation: "relu", kernelRegularizer: .l2(0.01)),
             Dense(3, activation: setup.output),
@@ -62,20 +64,28 @@ import Testing
         }
         try trainer.runStep(0)
         let before = addresses(), allocations = model.bufferAllocations
-        let heapAllocations = allocations_on_this_thread()
-        try trainer.runStep(1)
-        try trainer.runStep(2)  // the short last batch: 2 rows inside the 4-row buffers
-        try trainer.runStep(0)
-        let heapAllocationsInSteps = allocations_on_this_thread() - heapAllocations
+        /// Heap allocations on this thread in three more steps.
+        func allocationsInSteps() throws -> Int {
+            let start = allocations_on_this_thread()
+            try trainer.runStep(1)
+            try trainer.runStep(2)  // the short last batch: 2 rows inside the 4-row buffers
+            try trainer.runStep(0)
+            return Int(allocations_on_this_thread() - start)
+        }
+        let heapAllocationsInSteps =
+            splitOptimizerStep
+            ? try withOptimizerStepsSplit(elements: model.store.count) { parts in
+                #expect(parts == (openBLASHasThreadPool ? 2 : 1))
+                return try allocationsInSteps()
+            } : try allocationsInSteps()
         #expect(addresses() == before)
         #expect(model.bufferAllocations == allocations)
         // Counting needs glibc and no sanitizer runtime (see counter.c).
         guard allocation_counting_works() != 0 else { return }
         #expect(heapAllocationsInSteps == 0)
         // The counter sees this thread's allocations: one array proves it is live.
-        let probe = [Float](repeating: 1, count: 1000 + Int(heapAllocationsInSteps))
-        withExtendedLifetime(probe) {
-            #expect(allocations_on_this_thread() > heapAllocations + heapAllocationsInSteps)
-        }
+        let beforeProbe = allocations_on_this_thread()
+        let probe = [Float](repeating: 1, count: 1000 + heapAllocationsInSteps)
+        withExtendedLifetime(probe) { #expect(allocations_on_this_thread() > beforeProbe) }
     }
 }
