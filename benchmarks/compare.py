@@ -21,8 +21,8 @@ W1: 1 -> Dense(16, relu) -> Dense(32, relu) -> Dense(2, sigmoid) on the 2100-per
 W2: 784 -> Dense(512, relu) -> Dense(256, relu) -> Dense(10, softmax) on 60000 samples
     x ~ N(0, 1) with labels argmax(x @ R), batch 128, Adam(1e-3), same loss and metric, 4 epochs.
 
-For every pair it prints the median epoch time over the epochs after the first, the time per
-step, GFLOP/s (W1: 3 * 2 * (16 + 512 + 64) * 2100 flops per epoch, W2: 144.4 GFLOP per epoch),
+For every pair it prints the median epoch time over the epochs after the first (and the best of
+them: on a shared machine noise only ever slows an epoch down), the time per step, GFLOP/s (W1: 3 * 2 * (16 + 512 + 64) * 2100 flops per epoch, W2: 144.4 GFLOP per epoch),
 and the first epoch's overhead (first epoch minus that median: tracing, compiling, warm-up).
 """
 import argparse
@@ -363,7 +363,8 @@ def run_one(framework, workload, epochs, threads, timeout, show_epochs=False, ra
     spec = WORKLOADS[workload]
     steps = math.ceil(result["samples"] / spec["batch"])
     gflops = spec["flops"] / median / 1e9
-    print(f"{label}  median epoch {median:.4f} s  {median / steps * 1e6:.1f} us/step  "
+    print(f"{label}  median epoch {median:.4f} s (best {min(steady):.4f})  "
+          f"{median / steps * 1e6:.1f} us/step  "
           f"{gflops:.{1 if gflops >= 1 else 3}f} GFLOP/s  "
           f"first-epoch overhead {durations[0] - median:.4f} s", flush=True)
     versions = " ".join(f"{k} {v}" for k, v in result["versions"].items())

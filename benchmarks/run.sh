@@ -60,4 +60,7 @@ benchmarks/memory.sh || echo "memory.sh failed (exit $?)"
 if [[ -f benchmarks/compare.py ]]; then
     echo "== the same workloads in Keras and PyTorch (where installed)"
     "$PYTHON" benchmarks/compare.py all --epochs-w1 "$EPOCHS_W1" --epochs-w2 "$EPOCHS_W2" --ddp-ranks "$RANKS" || true
+    # The ratios that decide W2's targets, from runs made close together (OpenBLAS's own
+    # kernels for this CPU).
+    (unset OPENBLAS_CORETYPE; EPOCHS_W2=$EPOCHS_W2 RANKS=$RANKS PYTHON=$PYTHON benchmarks/head-to-head.sh)
 fi
