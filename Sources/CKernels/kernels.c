@@ -120,17 +120,18 @@ typedef void (*nn_part_fn)(const void *job, size_t begin, size_t end);
 struct nn_split {
     nn_part_fn part;
     const void *job;
-    uintptr_t origin;  // the address of element 0 of the array split
+    uintptr_t origin;  // the address of item 0 of the array split
+    size_t item_bytes;
 };
 
-// OpenBLAS's callback for single-precision level-1 work ("legacy" convention): m elements
+// OpenBLAS's callback for single-precision level-1 work ("legacy" convention): m items
 // starting at a; the other arguments are unused here.
 static int nn_split_chunk(intptr_t m, intptr_t n, intptr_t k, float alpha, float *a,
                           intptr_t lda, float *b, intptr_t ldb, float *c, intptr_t ldc,
                           void *buffer) {
     (void)n, (void)k, (void)alpha, (void)lda, (void)b, (void)ldb, (void)ldc, (void)buffer;
     const struct nn_split *split = (const struct nn_split *)(void *)c;
-    size_t begin = ((uintptr_t)a - split->origin) / sizeof(float);
+    size_t begin = ((uintptr_t)a - split->origin) / split->item_bytes;
     split->part(split->job, begin, begin + (size_t)m);
     return 0;
 }
@@ -166,18 +167,47 @@ size_t nn_kernels_set_split_minimum(size_t minimum) {
     return __atomic_exchange_n(&nn_split_minimum, minimum > 0 ? minimum : 1, __ATOMIC_RELAXED);
 }
 
-// Runs part(job, begin, end) over [0, n), split in parts when that pays. `origin` is element 0
-// of one of the job's arrays of n floats: OpenBLAS hands each part its start within it.
-static void nn_split_run(size_t n, nn_part_fn part, const void *job, float *origin) {
-    int parts = nn_kernels_split_parts(n);
-    if (parts < 2) {
+// Runs part(job, begin, end) over items [0, n) of `item_floats` floats each, split in parts
+// when that pays. `origin` is item 0 of one of the job's arrays of n items: OpenBLAS hands each
+// part its start within it.
+static void nn_split_items(size_t n, size_t item_floats, nn_part_fn part, const void *job,
+                           float *origin) {
+    int parts = nn_kernels_split_parts(n * item_floats);
+    if (parts < 2 || (size_t)parts > n) {
         part(job, 0, n);
         return;
     }
-    struct nn_split split = {part, job, (uintptr_t)origin};
+    struct nn_split split = {part, job, (uintptr_t)origin, item_floats * sizeof(float)};
     float one = 1;
-    nn_level1_thread(NN_BLAS_SINGLE_REAL, (intptr_t)n, 0, 0, &one, origin, 1, origin, 1, &split,
-                     0, (int (*)(void))nn_split_chunk, parts);
+    nn_level1_thread(NN_BLAS_SINGLE_REAL, (intptr_t)n, 0, 0, &one, origin, (intptr_t)item_floats,
+                     origin, (intptr_t)item_floats, &split, 0,
+                     (int (*)(void))nn_split_chunk, parts);
+}
+
+// The same over n single floats.
+static void nn_split_run(size_t n, nn_part_fn part, const void *job, float *origin) {
+    nn_split_items(n, 1, part, job, origin);
+}
+
+struct nn_gather_job {
+    float *destination;
+    const float *base;
+    const long *order;
+    size_t row_floats;
+};
+
+static void nn_gather_part(const void *job, size_t begin, size_t end) {
+    const struct nn_gather_job *j = job;
+    for (size_t r = begin; r < end; r++)
+        memcpy(j->destination + r * j->row_floats, j->base + (size_t)j->order[r] * j->row_floats,
+               j->row_floats * sizeof(float));
+}
+
+void nn_gather_rows(float *destination, const float *base, const long *order, size_t count,
+                    size_t row_floats) {
+    if (count == 0 || row_floats == 0) return;
+    struct nn_gather_job job = {destination, base, order, row_floats};
+    nn_split_items(count, row_floats, nn_gather_part, &job, destination);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -242,8 +272,20 @@ void nn_adam_update(float *w, float *g, float *m, float *v, size_t n, float alph
 
 NN_KERNEL(bias_relu, NN_BIAS_RELU_BODY, float *row, const float *b)
 
+struct nn_bias_relu_job {
+    float *y;
+    const float *b;
+    size_t width;
+};
+
+static void nn_bias_relu_part(const void *job, size_t begin, size_t end) {
+    const struct nn_bias_relu_job *j = job;
+    for (size_t r = begin; r < end; r++) NN_RUN(bias_relu, j->width, j->y + r * j->width, j->b);
+}
+
 void nn_bias_relu(float *y, const float *b, size_t rows, size_t width) {
-    for (size_t r = 0; r < rows; r++) NN_RUN(bias_relu, width, y + r * width, b);
+    struct nn_bias_relu_job job = {y, b, width};
+    nn_split_items(rows, width, nn_bias_relu_part, &job, y);
 }
 
 #define NN_RELU_BACKWARD_BODY(V, M)                                                            \
@@ -251,8 +293,19 @@ void nn_bias_relu(float *y, const float *b, size_t rows, size_t width) {
 
 NN_KERNEL(relu_backward, NN_RELU_BACKWARD_BODY, const float *output, float *gradient)
 
+struct nn_relu_backward_job {
+    const float *output;
+    float *gradient;
+};
+
+static void nn_relu_backward_part(const void *job, size_t begin, size_t end) {
+    const struct nn_relu_backward_job *j = job;
+    NN_RUN_RANGE(relu_backward, begin, end, j->output, j->gradient);
+}
+
 void nn_relu_backward(const float *output, float *gradient, size_t n) {
-    NN_RUN(relu_backward, n, output, gradient);
+    struct nn_relu_backward_job job = {output, gradient};
+    nn_split_run(n, nn_relu_backward_part, &job, gradient);
 }
 
 // RMSprop's variants are separate instances so the loops carry no per-element branches.

@@ -201,6 +201,22 @@ import Testing
         #expect(ran.count >= 2)
     }
 
+    /// A batch gather copies the ordered rows (repeats allowed), also when split across threads.
+    @Test func gatherCopiesTheOrderedRows() {
+        let (rows, width) = (59, 17)  // 1003 values, as the split configuration expects
+        let data = Self.inputs(seed: 10)
+        let order = (0..<rows).map { ($0 * 37 + 11) % rows } + [3, 3]
+        let expected = order.flatMap { data[$0 * width..<($0 + 1) * width] }
+        let ran = Self.inEachConfiguration { configuration in
+            var batch = [Float](repeating: .nan, count: order.count * width)
+            order.map { CLong($0) }.withUnsafeBufferPointer { o in
+                nn_gather_rows(&batch, data, o.baseAddress!, order.count, width)
+            }
+            #expect(Self.bits(batch) == Self.bits(expected), "gather at \(configuration)")
+        }
+        #expect(!openBLASHasThreadPool || ran.contains("split"))
+    }
+
     /// The first NaN or infinity, found at every width and at every position (in the vector
     /// part and in the tail), or the count when there is none.
     @Test func firstNonFiniteIsExact() {

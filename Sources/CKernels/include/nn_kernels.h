@@ -53,6 +53,12 @@ void nn_relu_backward(const float *output, float *gradient, size_t n);
 /// which starts the page walks and the hardware's streaming. A hint; no effect on results.
 void nn_prefetch_rows(const float *base, const long *order, size_t count, size_t row_floats);
 
+/// Copies `count` rows of `row_floats` floats, row i from `base + order[i] * row_floats`, into
+/// consecutive rows of `destination`; a long copy is split across OpenBLAS's threads like an
+/// optimizer step.
+void nn_gather_rows(float *destination, const float *base, const long *order, size_t count,
+                    size_t row_floats);
+
 /// The index of the first NaN or infinity among n values, or n when all are finite.
 size_t nn_first_nonfinite(const float *values, size_t n);
 
@@ -63,8 +69,8 @@ int nn_kernels_width(void);
 /// returns the width in use before. For tests that compare the widths.
 int nn_kernels_set_width(int width);
 
-/// How many parts an optimizer step over n elements is split into, one per OpenBLAS thread:
-/// 1 when n is short, OpenBLAS runs one thread, or it does not offer its thread pool.
+/// How many parts an optimizer step (or a gather) over n floats is split into, one per OpenBLAS
+/// thread: 1 when n is short, OpenBLAS runs one thread, or it does not offer its thread pool.
 int nn_kernels_split_parts(size_t n);
 
 /// Sets the fewest elements a part may have (default 16384) and returns the previous value.

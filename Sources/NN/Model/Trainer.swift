@@ -193,11 +193,13 @@ enum Batches {
     ) {
         let width = source.rowWidth
         buffer.tensor.setRows(count)
+        guard count > 0, width > 0 else { return }
         source.withUnsafeValues { s in
             buffer.tensor.scalars.withUnsafeMutableBufferPointer { d in
-                for r in 0..<count {
-                    (d.baseAddress! + r * width).update(
-                        from: s.baseAddress! + order[first + r] * width, count: width)
+                order.withUnsafeBufferPointer { o in
+                    o.baseAddress!.withMemoryRebound(to: CLong.self, capacity: o.count) {
+                        nn_gather_rows(d.baseAddress!, s.baseAddress!, $0 + first, count, width)
+                    }
                 }
             }
         }
