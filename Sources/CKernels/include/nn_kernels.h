@@ -1,7 +1,8 @@
 // Element-wise kernels that Swift does not vectorise by itself (a square root per element
 // compiles to a call to sqrtf there). Each computes exactly the scalar formula, lane by lane,
 // in the same order, so results do not depend on the vector width. The widest vectors the CPU
-// has are used: 16 lanes with AVX-512, 8 with AVX2, else 4.
+// has are used: 16 lanes with AVX-512, 8 with AVX2, else 4. Long inputs are split across
+// OpenBLAS's thread pool (see nn_kernels_split_parts), which does not change results either.
 #ifndef NN_KERNELS_H
 #define NN_KERNELS_H
 
