@@ -34,7 +34,7 @@ for round in $(seq "$ROUNDS"); do
     one=$(OPENBLAS_NUM_THREADS=$CORES "$BENCH" w2 --epochs "$EPOCHS_W2")
     many=$(mpirun "${mpi_flags[@]}" -x OPENBLAS_NUM_THREADS=$THREADS_PER_RANK "$BENCH" w2 --epochs "$EPOCHS_W2")
     others=$("$PYTHON" benchmarks/compare.py w2 --epochs-w2 "$EPOCHS_W2" --frameworks keras-jax,torch || true)
-    echo "$gemm"; echo "$one"; echo "$many"; echo "$others" | grep '^W2'
+    echo "$gemm"; echo "$one"; echo "$many"; echo "$others" | grep '^W2' || echo "$others"
     gemm_step=$(echo "$gemm" | sed -n 's/.* \([0-9.]*\) us\/step.*/\1/p')
     one_step=$(echo "$one" | sed -n 's/.* \([0-9.]*\) us\/step.*/\1/p')
     read -r one_median one_best <<<"$(echo "$one" | epochs)"

@@ -62,5 +62,6 @@ if [[ -f benchmarks/compare.py ]]; then
     "$PYTHON" benchmarks/compare.py all --epochs-w1 "$EPOCHS_W1" --epochs-w2 "$EPOCHS_W2" --ddp-ranks "$RANKS" || true
     # The ratios that decide W2's targets, from runs made close together (OpenBLAS's own
     # kernels for this CPU).
-    (unset OPENBLAS_CORETYPE; EPOCHS_W2=$EPOCHS_W2 RANKS=$RANKS PYTHON=$PYTHON benchmarks/head-to-head.sh)
+    (unset OPENBLAS_CORETYPE; EPOCHS_W2=$EPOCHS_W2 RANKS=$RANKS PYTHON=$PYTHON benchmarks/head-to-head.sh) ||
+        echo "head-to-head.sh failed (exit $?)"
 fi

@@ -2,7 +2,10 @@
 #include "nn_kernels.h"
 
 #include <dlfcn.h>
+#include <limits.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 // Every kernel is written once, over a vector of W lanes (clang's ext_vector_type), and built for
@@ -109,11 +112,12 @@ int nn_kernels_set_width(int width) {
 //
 // OpenBLAS keeps a pool of threads for its routines (OPENBLAS_NUM_THREADS, the caller included)
 // and splits its own level-1 routines over the pool with `blas_level1_thread`, which it exports
-// (declared in its common_thread.h, with the same signature since GotoBLAS2). An optimizer step
-// goes through the same call, so the pool's other threads, which otherwise wait spinning
-// between GEMMs, take a share of it and nntrain starts no thread of its own. Each element is
-// computed by the same formula whichever thread takes it, so the split never changes a result.
-// Where the entry point is missing (a serial OpenBLAS, another BLAS) the caller does it all.
+// (declared in its common_thread.h). A kernel below goes through the same call, so the pool's
+// other threads, which otherwise wait spinning between GEMMs, take a share of it and nntrain
+// starts no thread of its own. Each element is computed by the same formula whichever thread
+// takes it, so the split never changes a result. The call's signature dates from GotoBLAS2, but
+// its precision codes changed in OpenBLAS 0.3.11 (BLAS_SINGLE was 0, now 2): older versions, a
+// serial OpenBLAS and other BLAS libraries leave all the work to the caller.
 
 typedef void (*nn_part_fn)(const void *job, size_t begin, size_t end);
 
@@ -148,14 +152,30 @@ static nn_thread_count_fn nn_blas_threads;
 // more than it saves (measured: about 0.5 µs to hand over, 8192 Adam elements take 1.7 µs).
 static size_t nn_split_minimum = 16384;
 
-__attribute__((constructor)) static void nn_find_blas_pool(void) {
+typedef char *(*nn_config_fn)(void);
+
+int nn_openblas_config_splits(const char *config) {
+    int major, minor, patch;
+    if (!config || sscanf(config, "OpenBLAS %d.%d.%d", &major, &minor, &patch) != 3) return 0;
+    return major > 0 || minor > 3 || (minor == 3 && patch >= 11);
+}
+
+// Looked up on first use, when OpenBLAS has initialised itself.
+static pthread_once_t nn_pool_once = PTHREAD_ONCE_INIT;
+
+static void nn_find_blas_pool(void) {
     void *level1 = dlsym(RTLD_DEFAULT, "blas_level1_thread");
     void *threads = dlsym(RTLD_DEFAULT, "openblas_get_num_threads");
+    void *config_symbol = dlsym(RTLD_DEFAULT, "openblas_get_config");
+    nn_config_fn config = NULL;
+    memcpy(&config, &config_symbol, sizeof config_symbol);
+    if (!level1 || !threads || !config || !nn_openblas_config_splits(config())) return;
     memcpy(&nn_level1_thread, &level1, sizeof level1);
     memcpy(&nn_blas_threads, &threads, sizeof threads);
 }
 
 int nn_kernels_split_parts(size_t n) {
+    pthread_once(&nn_pool_once, nn_find_blas_pool);
     if (!nn_level1_thread || !nn_blas_threads) return 1;
     size_t by_size = n / __atomic_load_n(&nn_split_minimum, __ATOMIC_RELAXED);
     int threads = nn_blas_threads();
@@ -172,8 +192,10 @@ size_t nn_kernels_set_split_minimum(size_t minimum) {
 // part its start within it.
 static void nn_split_items(size_t n, size_t item_floats, nn_part_fn part, const void *job,
                            float *origin) {
-    int parts = nn_kernels_split_parts(n * item_floats);
-    if (parts < 2 || (size_t)parts > n) {
+    // OpenBLAS divides the item count in 32-bit arithmetic.
+    int parts = n <= INT_MAX ? nn_kernels_split_parts(n * item_floats) : 1;
+    if ((size_t)parts > n) parts = (int)n;
+    if (parts < 2) {
         part(job, 0, n);
         return;
     }

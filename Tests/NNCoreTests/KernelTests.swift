@@ -27,8 +27,8 @@ import Testing
             ran.append("width \(width)")
         }
         _ = nn_kernels_set_width(original)
-        withOptimizerStepsSplit(elements: count) { parts in
-            guard parts == 2 else { return }
+        withKernelsSplit(minimum: count / 2) {
+            guard kernelSplitParts(count) == 2 else { return }
             body("width \(original), split")
             ran.append("split")
         }
@@ -38,9 +38,21 @@ import Testing
     /// Where OpenBLAS runs a thread pool, long optimizer steps are split across it, short ones
     /// are not (handing work over would cost more than it saves).
     @Test func optimizerStepsSplitWhereOpenBLASHasThreads() {
-        withOptimizerStepsSplit(elements: Self.count) { parts in
-            #expect(parts == (openBLASHasThreadPool ? 2 : 1))
-            #expect(nn_kernels_split_parts(Self.count / 2 - 1) == 1)
+        withKernelsSplit(minimum: Self.count / 2) {
+            #expect(kernelSplitParts(Self.count) == (openBLASHasThreadPool ? 2 : 1))
+            #expect(kernelSplitParts(Self.count / 2 - 1) == 1)
+        }
+    }
+
+    /// OpenBLAS before 0.3.11 coded single precision differently in the call the split uses.
+    @Test func splitNeedsOpenBLAS0311OrLater() {
+        for (config, splits) in [
+            ("OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64", true),
+            ("OpenBLAS 0.3.11 ", true), ("OpenBLAS 0.4.0", true), ("OpenBLAS 1.0.0", true),
+            ("OpenBLAS 0.3.10 DYNAMIC_ARCH", false), ("OpenBLAS 0.2.20", false),
+            ("OpenBLAS", false), ("", false), ("BLIS 0.9.0", false),
+        ] {
+            #expect((nn_openblas_config_splits(config) != 0) == splits, "\(config)")
         }
     }
 

@@ -111,26 +111,27 @@ public func numericalGradient(
 }
 
 /// Whether the OpenBLAS in use runs a thread pool (a single-threaded build does not, and then
-/// optimizer steps are never split).
+/// the C kernels never split their work).
 public var openBLASHasThreadPool: Bool { openblas_get_parallel() > 0 }
 
 private let splitLock = NSLock()
 
-/// Runs `body` with two OpenBLAS threads and optimizer steps over `elements` values split in
-/// two between them, passing the number of parts such a step is split into (1 without a thread
-/// pool). Results must not change: tests use this to compare. One caller at a time, since the
-/// settings are process-wide; the previous ones are restored after.
-public func withOptimizerStepsSplit<Result>(
-    elements: Int, _ body: (_ parts: Int) throws -> Result
-) rethrows -> Result {
+/// Runs `body` with two OpenBLAS threads and the C kernels splitting every input of at least
+/// 2 × `minimum` floats between them (see `nn_kernels_split_parts`). Results must not change:
+/// tests use this to compare. One caller at a time, since the settings are process-wide; the
+/// previous ones are restored after.
+public func withKernelsSplit<Result>(minimum: Int, _ body: () throws -> Result) rethrows -> Result {
     splitLock.lock()
     defer { splitLock.unlock() }
     let threads = openblas_get_num_threads()
-    let minimum = nn_kernels_set_split_minimum(max(elements / 2, 1))
+    let previous = nn_kernels_set_split_minimum(max(minimum, 1))
     openblas_set_num_threads(2)
     defer {
         openblas_set_num_threads(threads)
-        _ = nn_kernels_set_split_minimum(minimum)
+        _ = nn_kernels_set_split_minimum(previous)
     }
-    return try body(Int(nn_kernels_split_parts(elements)))
+    return try body()
 }
+
+/// How many parts the C kernels split an input of `floats` values into, as things stand.
+public func kernelSplitParts(_ floats: Int) -> Int { Int(nn_kernels_split_parts(floats)) }

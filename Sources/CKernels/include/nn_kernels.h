@@ -71,8 +71,13 @@ int nn_kernels_width(void);
 int nn_kernels_set_width(int width);
 
 /// How many parts an optimizer step (or a gather) over n floats is split into, one per OpenBLAS
-/// thread: 1 when n is short, OpenBLAS runs one thread, or it does not offer its thread pool.
+/// thread: 1 when n is short, OpenBLAS runs one thread, or it does not offer its thread pool
+/// (a serial build, a version before 0.3.11, another BLAS).
 int nn_kernels_split_parts(size_t n);
+
+/// Whether OpenBLAS's configuration string (`openblas_get_config()`, "OpenBLAS 0.3.21 …") names a
+/// version whose thread pool the kernels can use: 0.3.11 or later.
+int nn_openblas_config_splits(const char *config);
 
 /// Sets the fewest elements a part may have (default 16384) and returns the previous value.
 /// For tests that split short inputs.

@@ -5,8 +5,8 @@ import Testing
 @testable import NN
 
 /// The training step allocates nothing: after the first step no buffer moves, none is allocated
-/// again, and the thread running the steps makes no heap allocation at all, also when the
-/// optimizer step is split across OpenBLAS's threads.
+/// again, and the thread running the steps makes no heap allocation at all, also when the C
+/// kernels (optimizer step, gather, activations) split their work across OpenBLAS's threads.
 @Suite struct SteadyStateTests {
     struct Setup: CustomTestStringConvertible, Sendable {
         let optimizer: @Sendable () -> any Optimizer
@@ -39,7 +39,7 @@ import Testing
     ]
 
     @Test(arguments: setups, [false, true])
-    func stepsReuseEveryBuffer(_ setup: Setup, splitOptimizerStep: Bool) throws {
+    func stepsReuseEveryBuffer(_ setup: Setup, splitKernels: Bool) throws {
         let model = Sequential([
             Dense(8, inputShape: [3], activation: "relu", kernelRegularizer: .l2(0.01)),
             Dense(3, activation: setup.output),
@@ -73,9 +73,10 @@ import Testing
             return Int(allocations_on_this_thread() - start)
         }
         let heapAllocationsInSteps =
-            splitOptimizerStep
-            ? try withOptimizerStepsSplit(elements: model.store.count) { parts in
-                #expect(parts == (openBLASHasThreadPool ? 2 : 1))
+            splitKernels
+            ? try withKernelsSplit(minimum: 2) {
+                // The 4-row gather (12 values) and everything larger is split.
+                #expect(kernelSplitParts(12) == (openBLASHasThreadPool ? 2 : 1))
                 return try allocationsInSteps()
             } : try allocationsInSteps()
         #expect(addresses() == before)
