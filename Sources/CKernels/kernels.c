@@ -287,6 +287,116 @@ void nn_adam_update(float *w, float *g, float *m, float *v, size_t n, float alph
     nn_split_run(n, nn_adam_part, &job, w);
 }
 
+// Swift's max(x, y): y when y >= x, else x (so x when y is NaN); lanes chosen by bits.
+#define NN_SWIFT_MAX(V, M, x, y)                                                               \
+    ({                                                                                         \
+        M nn_take_y_ = (y) >= (x);                                                             \
+        (V)((nn_take_y_ & (M)(y)) | (~nn_take_y_ & (M)(x)));                                   \
+    })
+
+// AMSGrad: Adam's moments, then the update over the largest second moment so far.
+#define NN_AMSGRAD_BODY(V, M)                                                                  \
+    NN_MOMENTS(V, one_minus_beta1, one_minus_beta2)                                            \
+    V vmaxi = NN_SWIFT_MAX(V, M, NN_LOAD(V, vmax + i), vi);                                    \
+    NN_STORE(vmax + i, vmaxi);                                                                 \
+    NN_STORE(w + i, NN_LOAD(V, w + i) - mi * alpha / (NN_SQRT(vmaxi) + epsilon));
+
+NN_KERNEL(amsgrad, NN_AMSGRAD_BODY, float *w, float *g, float *m, float *v, float *vmax,
+          float alpha, float one_minus_beta1, float one_minus_beta2, float epsilon)
+
+struct nn_amsgrad_job {
+    float *w, *g, *m, *v, *vmax;
+    float alpha, one_minus_beta1, one_minus_beta2, epsilon;
+};
+
+static void nn_amsgrad_part(const void *job, size_t begin, size_t end) {
+    const struct nn_amsgrad_job *j = job;
+    NN_RUN_RANGE(amsgrad, begin, end, j->w, j->g, j->m, j->v, j->vmax, j->alpha,
+                 j->one_minus_beta1, j->one_minus_beta2, j->epsilon);
+}
+
+void nn_amsgrad_update(float *w, float *g, float *m, float *v, float *vmax, size_t n,
+                       float alpha, float one_minus_beta1, float one_minus_beta2,
+                       float epsilon) {
+    struct nn_amsgrad_job job = {w, g, m, v, vmax, alpha, one_minus_beta1, one_minus_beta2,
+                                 epsilon};
+    nn_split_run(n, nn_amsgrad_part, &job, w);
+}
+
+// SGD's three forms are separate instances so the loops carry no per-element branches.
+#define NN_SGD_BODY(V, M, MOMENTUM, NESTEROV)                                                  \
+    V gi = NN_LOAD(V, g + i);                                                                  \
+    NN_STORE(g + i, (V)0.0f);                                                                  \
+    if (MOMENTUM) {                                                                            \
+        V vi = NN_LOAD(V, velocity + i) * momentum - gi * lr;                                  \
+        NN_STORE(velocity + i, vi);                                                            \
+        NN_STORE(w + i, NN_LOAD(V, w + i) + (NESTEROV ? vi * momentum - gi * lr : vi));        \
+    } else {                                                                                   \
+        NN_STORE(w + i, NN_LOAD(V, w + i) - gi * lr);                                          \
+    }
+
+#define NN_SGD_PLAIN(V, M) NN_SGD_BODY(V, M, 0, 0)
+#define NN_SGD_MOMENTUM(V, M) NN_SGD_BODY(V, M, 1, 0)
+#define NN_SGD_NESTEROV(V, M) NN_SGD_BODY(V, M, 1, 1)
+#define NN_SGD_ARGS float *w, float *g, float *velocity, float lr, float momentum
+NN_KERNEL(sgd_plain, NN_SGD_PLAIN, NN_SGD_ARGS)
+NN_KERNEL(sgd_momentum, NN_SGD_MOMENTUM, NN_SGD_ARGS)
+NN_KERNEL(sgd_nesterov, NN_SGD_NESTEROV, NN_SGD_ARGS)
+
+struct nn_sgd_job {
+    float *w, *g, *velocity;
+    float lr, momentum;
+    int nesterov;
+};
+
+static void nn_sgd_part(const void *job, size_t begin, size_t end) {
+    const struct nn_sgd_job *j = job;
+    if (!j->velocity)
+        NN_RUN_RANGE(sgd_plain, begin, end, j->w, j->g, j->velocity, j->lr, j->momentum);
+    else if (j->nesterov)
+        NN_RUN_RANGE(sgd_nesterov, begin, end, j->w, j->g, j->velocity, j->lr, j->momentum);
+    else
+        NN_RUN_RANGE(sgd_momentum, begin, end, j->w, j->g, j->velocity, j->lr, j->momentum);
+}
+
+void nn_sgd_update(float *w, float *g, float *velocity, size_t n, float lr, float momentum,
+                   int nesterov) {
+    struct nn_sgd_job job = {w, g, velocity, lr, momentum, nesterov};
+    nn_split_run(n, nn_sgd_part, &job, w);
+}
+
+// Adamax: m += (g - m)(1 - beta1); u = max(beta2 u, |g|); w -= rate m / (u + epsilon).
+#define NN_ADAMAX_BODY(V, M)                                                                   \
+    V gi = NN_LOAD(V, g + i);                                                                  \
+    NN_STORE(g + i, (V)0.0f);                                                                  \
+    V mi = NN_LOAD(V, m + i);                                                                  \
+    mi = mi + (gi - mi) * one_minus_beta1;                                                     \
+    NN_STORE(m + i, mi);                                                                       \
+    V magnitude = (V)((M)gi & (M)0x7fffffff);                                                  \
+    V ui = NN_SWIFT_MAX(V, M, beta2 * NN_LOAD(V, u + i), magnitude);                           \
+    NN_STORE(u + i, ui);                                                                       \
+    NN_STORE(w + i, NN_LOAD(V, w + i) - rate * mi / (ui + epsilon));
+
+NN_KERNEL(adamax, NN_ADAMAX_BODY, float *w, float *g, float *m, float *u, float rate,
+          float one_minus_beta1, float beta2, float epsilon)
+
+struct nn_adamax_job {
+    float *w, *g, *m, *u;
+    float rate, one_minus_beta1, beta2, epsilon;
+};
+
+static void nn_adamax_part(const void *job, size_t begin, size_t end) {
+    const struct nn_adamax_job *j = job;
+    NN_RUN_RANGE(adamax, begin, end, j->w, j->g, j->m, j->u, j->rate, j->one_minus_beta1,
+                 j->beta2, j->epsilon);
+}
+
+void nn_adamax_update(float *w, float *g, float *m, float *u, size_t n, float rate,
+                      float beta1, float beta2, float epsilon) {
+    struct nn_adamax_job job = {w, g, m, u, rate, 1 - beta1, beta2, epsilon};
+    nn_split_run(n, nn_adamax_part, &job, w);
+}
+
 // max(z, 0) that keeps NaN: clear z's bits where z < 0 (comparisons give all-ones lanes).
 #define NN_BIAS_RELU_BODY(V, M)                                                                \
     V z = NN_LOAD(V, row + i) + NN_LOAD(V, b + i);                                             \

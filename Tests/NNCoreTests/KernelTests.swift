@@ -184,6 +184,90 @@ import Testing
         }
     }
 
+    @Test func sgdAdamaxAmsgradMatchTheScalarFormulas() {
+        var g = Self.inputs(seed: 11)
+        g[3] = -0.0
+        g[4] = 0
+        let start = Self.inputs(seed: 12), zeros = [Float](repeating: 0, count: Self.count)
+        let (lr, momentum): (Float, Float) = (0.01, 0.9)
+        // SGD: plain, momentum, Nesterov; two steps each so the velocity matters.
+        var expectedSGD: [[Float]] = []
+        for form in 0..<3 {
+            var w = start, v = zeros
+            for _ in 0..<2 {
+                for i in 0..<Self.count {
+                    if form == 0 {
+                        w[i] -= g[i] * lr
+                    } else {
+                        let vi = v[i] * momentum - g[i] * lr
+                        v[i] = vi
+                        w[i] += form == 2 ? vi * momentum - g[i] * lr : vi
+                    }
+                }
+            }
+            expectedSGD.append(w)
+        }
+        // Adamax, two steps.
+        let (rate, beta1, beta2, epsilon): (Float, Float, Float, Float) = (0.002, 0.9, 0.999, 1e-7)
+        var w = start, m = zeros, u = zeros
+        for step in 0..<2 {
+            for i in 0..<Self.count {
+                let gi = step == 0 ? g[i] : g[i] * 0.5
+                m[i] += (gi - m[i]) * (1 - beta1)
+                u[i] = max(beta2 * u[i], abs(gi))
+                w[i] -= rate * m[i] / (u[i] + epsilon)
+            }
+        }
+        let adamax = w
+        // AMSGrad, two steps with a smaller second gradient so the maximum is kept.
+        (w, m) = (start, zeros)
+        var v = zeros, vMax = zeros
+        for step in 0..<2 {
+            for i in 0..<Self.count {
+                let gi = step == 0 ? g[i] : g[i] * 0.5
+                m[i] = m[i] + (gi - m[i]) * (1 - beta1)
+                v[i] = v[i] + (gi * gi - v[i]) * (1 - beta2)
+                vMax[i] = max(vMax[i], v[i])
+                w[i] = w[i] - m[i] * rate / (vMax[i].squareRoot() + epsilon)
+            }
+        }
+        let amsgrad = w
+        let ran = Self.inEachConfiguration { configuration in
+            func cleared(_ values: [Float]) -> Bool { values.allSatisfy { $0.bitPattern == 0 } }
+            for form in 0..<3 {
+                var kw = start, kv = zeros, kg = g
+                for _ in 0..<2 {
+                    kg = g
+                    kv.withUnsafeMutableBufferPointer { kv in
+                        nn_sgd_update(
+                            &kw, &kg, form == 0 ? nil : kv.baseAddress, Self.count, lr,
+                            form == 0 ? 0 : momentum, form == 2 ? 1 : 0)
+                    }
+                }
+                #expect(
+                    Self.bits(kw) == Self.bits(expectedSGD[form]), "sgd \(form), \(configuration)")
+                #expect(cleared(kg))
+            }
+            var kw = start, km = zeros, ku = zeros, kg = g
+            for step in 0..<2 {
+                kg = step == 0 ? g : g.map { $0 * 0.5 }
+                nn_adamax_update(&kw, &kg, &km, &ku, Self.count, rate, beta1, beta2, epsilon)
+            }
+            #expect(Self.bits(kw) == Self.bits(adamax), "adamax at \(configuration)")
+            #expect(cleared(kg))
+            (kw, km) = (start, zeros)
+            var kv = zeros, kvMax = zeros
+            for step in 0..<2 {
+                kg = step == 0 ? g : g.map { $0 * 0.5 }
+                nn_amsgrad_update(
+                    &kw, &kg, &km, &kv, &kvMax, Self.count, rate, 1 - beta1, 1 - beta2, epsilon)
+            }
+            #expect(Self.bits(kw) == Self.bits(amsgrad), "amsgrad at \(configuration)")
+            #expect(cleared(kg))
+        }
+        #expect(!openBLASHasThreadPool || ran.contains("split"))
+    }
+
     /// ReLU keeps NaN (of either sign) and turns negative values and -0 + negative bias to +0.
     @Test func reluKernelsKeepNaNAndZeroNegatives() {
         var values = Self.inputs(seed: 7)

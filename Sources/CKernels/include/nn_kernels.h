@@ -18,6 +18,21 @@
 void nn_adam_update(float *w, float *g, float *m, float *v, size_t n, float alpha,
                     float one_minus_beta1, float one_minus_beta2, float epsilon);
 
+/// One AMSGrad step (Adam keeping the largest second moment): Adam's m and v, then
+///   vmax = max(vmax, v);  w -= m * alpha / (sqrt(vmax) + epsilon)
+void nn_amsgrad_update(float *w, float *g, float *m, float *v, float *vmax, size_t n,
+                       float alpha, float one_minus_beta1, float one_minus_beta2, float epsilon);
+
+/// One SGD step (Keras's formulas; `velocity` is NULL when momentum is 0):
+///   w -= g*lr; or v = v*momentum - g*lr, then w += v, or with Nesterov w += v*momentum - g*lr
+void nn_sgd_update(float *w, float *g, float *velocity, size_t n, float lr, float momentum,
+                   int nesterov);
+
+/// One Adamax step: m += (g - m)*(1-beta1); u = max(beta2*u, |g|); w -= rate*m / (u + epsilon)
+/// (max as Swift's: the first when the second is NaN).
+void nn_adamax_update(float *w, float *g, float *m, float *u, size_t n, float rate,
+                      float beta1, float beta2, float epsilon);
+
 /// One RMSprop step (Keras's formulas; `velocity` and `mean_gradient` may be NULL when
 /// momentum is 0 or the optimizer is not centered):
 ///   s = rho*s + (1-rho)*g*g;  a = rho*a + (1-rho)*g (centered);

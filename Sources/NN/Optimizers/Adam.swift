@@ -86,24 +86,17 @@ final class AdamMoments {
         let (oneMinusBeta1, oneMinusBeta2, epsilon) = (1 - beta1, 1 - beta2, epsilon)
         m.withUnsafeMutableBufferPointer { m in
             v.withUnsafeMutableBufferPointer { v in
-                if !amsgrad {
-                    // The C kernel vectorises the square root; Swift would call sqrtf per weight.
+                // The C kernels vectorise the square root; Swift would call sqrtf per weight.
+                guard amsgrad else {
                     nn_adam_update(
                         w, g, m.baseAddress!, v.baseAddress!, count, alpha, oneMinusBeta1,
                         oneMinusBeta2, epsilon)
                     return
                 }
                 vMax.withUnsafeMutableBufferPointer { vMax in
-                    for i in 0..<count {
-                        let gi = g[i]
-                        g[i] = 0
-                        let mi = m[i] + (gi - m[i]) * oneMinusBeta1
-                        let vi = v[i] + (gi * gi - v[i]) * oneMinusBeta2
-                        m[i] = mi
-                        v[i] = vi
-                        vMax[i] = max(vMax[i], vi)
-                        w[i] -= mi * alpha / (vMax[i].squareRoot() + epsilon)
-                    }
+                    nn_amsgrad_update(
+                        w, g, m.baseAddress!, v.baseAddress!, vMax.baseAddress!, count, alpha,
+                        oneMinusBeta1, oneMinusBeta2, epsilon)
                 }
             }
         }

@@ -112,13 +112,8 @@ public final class Adamax: BaseOptimizer, Optimizer {
         let rate = lr / (1 - Foundation.pow(beta1, t))
         m.withUnsafeMutableBufferPointer { m in
             u.withUnsafeMutableBufferPointer { u in
-                for i in 0..<count {
-                    let gi = g[i]
-                    g[i] = 0
-                    m[i] += (gi - m[i]) * (1 - beta1)
-                    u[i] = max(beta2 * u[i], abs(gi))
-                    w[i] -= rate * m[i] / (u[i] + epsilon)
-                }
+                nn_adamax_update(
+                    w, g, m.baseAddress!, u.baseAddress!, count, rate, beta1, beta2, epsilon)
             }
         }
     }

@@ -145,6 +145,8 @@ public class BaseOptimizer {
     public func update(parameters: inout [Float], gradients: inout [Float]) {
         let count = parameters.count
         let lr = learningRate
+        defer { iterations += 1 }
+        guard count > 0 else { return }  // a model without weights (activations only)
         gradients.withUnsafeMutableBufferPointer { g in
             parameters.withUnsafeMutableBufferPointer { w in
                 let (g, w) = (g.baseAddress!, w.baseAddress!)
@@ -156,7 +158,6 @@ public class BaseOptimizer {
                 step(w, g, count: count, lr: lr, t: Float(iterations + 1))
             }
         }
-        iterations += 1
     }
 
     /// Keras's `_clip_gradients`: `clipnorm`, else `global_clipnorm`, else `clipvalue`.

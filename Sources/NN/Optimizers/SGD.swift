@@ -1,3 +1,5 @@
+import CKernels
+
 /// Stochastic gradient descent. Keras: `SGD(learning_rate=0.01, momentum=0.0, nesterov=False)`.
 ///
 /// With momentum: `v = momentum · v − lr · g`, then `w += v`, or with Nesterov
@@ -33,22 +35,12 @@ public final class SGD: BaseOptimizer, Optimizer {
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
-        let (momentum, nesterov) = (momentum, nesterov)
-        if momentum == 0 {
-            for i in 0..<count {
-                w[i] -= g[i] * lr
-                g[i] = 0
-            }
+        guard momentum != 0 else {
+            nn_sgd_update(w, g, nil, count, lr, 0, 0)
             return
         }
         velocity.withUnsafeMutableBufferPointer { v in
-            for i in 0..<count {
-                let gi = g[i]
-                g[i] = 0
-                let vi = v[i] * momentum - gi * lr
-                v[i] = vi
-                w[i] += nesterov ? vi * momentum - gi * lr : vi
-            }
+            nn_sgd_update(w, g, v.baseAddress!, count, lr, momentum, nesterov ? 1 : 0)
         }
     }
 }
