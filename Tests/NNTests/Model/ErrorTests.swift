@@ -1,3 +1,4 @@
+import Foundation
 import NN
 import TestSupport
 import Testing
@@ -14,6 +15,20 @@ import Testing
                 optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])
         }
         return m
+    }
+
+    /// A model without weights (Keras allows it) trains with nothing to update: the loss stays
+    /// that of softmax([0, 0]) against [1, 0], ln 2, for every optimizer.
+    @Test(arguments: ["sgd", "adam", "adamax"]) func modelWithoutWeightsTrains(_ optimizer: String)
+        throws
+    {
+        let model = Sequential([Activation("softmax", inputShape: [2])])
+        try model.compile(optimizer: optimizer, loss: "categorical_crossentropy")
+        let history = try model.fit(
+            x: Tensor([[0, 0], [0, 0]]), y: Tensor([[1, 0], [1, 0]]), epochs: 2, verbose: 0)
+        let losses = try #require(history.history["loss"])
+        #expect(losses.count == 2)
+        for loss in losses { expectClose(loss, log(2.0), "loss") }
     }
 
     static let x = Tensor([[0, 1, 2], [1, 2, 3], [2, 3, 4]])
