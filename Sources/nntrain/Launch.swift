@@ -2,10 +2,44 @@ import Foundation
 import NN
 import NNMPI
 
-/// What nntrain can learn about its MPI launch before MPI is initialised.
+/// What nntrain can learn about its MPI launch before MPI is initialised, and its start.
 enum Launch {
     /// This process's rank as the launcher set it (0 when not launched by MPI).
     static var rankFromEnvironment: Int { MPICommunicator.launchRank ?? 0 }
+
+    /// Runs `prepare` (before MPI starts: reading a Keras file forks a checker process), then
+    /// starts the communicator and lets every rank learn, in one collective, whether all
+    /// prepared. When any failed (a file missing on one host), the first failing rank prints
+    /// its error and every rank exits 1: none waits in a collective, and no MPI_Abort is needed.
+    static func prepareOnEveryRank<Prepared>(_ prepare: () throws -> Prepared) -> (
+        Prepared, any Communicator
+    ) {
+        var prepared: Prepared?
+        var failure: String?
+        do { prepared = try prepare() } catch { failure = "\(error)" }
+        let world: any Communicator
+        do {
+            world =
+                MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
+        } catch {
+            printError("\(error)")
+            Foundation.exit(1)
+        }
+        let failures: [UInt64]
+        do { failures = try world.allgather(failure == nil ? 0 : 1) } catch {
+            printError("\(error)")
+            world.abort(exitCode: 1)
+        }
+        if let first = failures.firstIndex(of: 1) {
+            if first == world.rank, let failure {
+                printError(
+                    (world.size > 1 && world.rank != 0 ? "rank \(world.rank): " : "") + failure)
+            }
+            Foundation.exit(1)
+        }
+        guard let prepared else { Foundation.exit(1) }  // unreachable: this rank succeeded
+        return (prepared, world)
+    }
 }
 
 /// Writes one line to standard error (Swift 6 has no safe `stderr` global to `fputs` to).

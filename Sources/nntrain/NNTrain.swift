@@ -64,37 +64,9 @@ struct NNTrain: ParsableCommand {
     }
 
     func train() -> Never {
-        // Setup can fail on any rank (a file missing on one host): every rank reports whether
-        // it failed in one collective, so that all stop together without MPI_Abort.
-        let job: Job
-        var failure: String?
-        var prepared: Job?
-        do {
-            prepared = try Job(options: options, rank: Launch.rankFromEnvironment)
-        } catch {
-            failure = "\(error)"
+        let (job, world) = Launch.prepareOnEveryRank {
+            try Job(options: options, rank: Launch.rankFromEnvironment)
         }
-        let world: any Communicator
-        do {
-            world =
-                MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
-        } catch {
-            printError("\(error)")
-            Foundation.exit(1)
-        }
-        let failures: [UInt64]
-        do { failures = try world.allgather(failure == nil ? 0 : 1) } catch {
-            printError("\(error)")
-            world.abort(exitCode: 1)
-        }
-        if let first = failures.firstIndex(of: 1) {
-            if first == world.rank, let failure {
-                printError(
-                    (world.size > 1 && world.rank != 0 ? "rank \(world.rank): " : "") + failure)
-            }
-            Foundation.exit(1)
-        }
-        job = prepared!  // every rank succeeded, including this one
         do {
             try job.run(world: world)
         } catch let error as ModelError where error.isSharedByAllRanks {

@@ -42,26 +42,13 @@ struct Predict: ParsableCommand {
     }
 
     func run() throws {
-        // Files are read before MPI starts (reading a Keras file forks a probe process).
-        var prepared: (Sequential, Tensor)?
-        var failure: String?
-        do {
+        let ((loaded, samples), world) = Launch.prepareOnEveryRank {
+            () throws -> (Sequential, Tensor) in
             let loaded = try Sequential.load(model)
             let samples = try DataFiles.read(x)
             try loaded.validate(x: samples, y: nil)
-            prepared = (loaded, samples)
-        } catch {
-            failure = "\(error)"
+            return (loaded, samples)
         }
-        let world: any Communicator =
-            MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
-        // Every rank learns whether all could load, so that all stop together.
-        let failures = try world.allgather(failure == nil ? 0 : 1)
-        if let first = failures.firstIndex(of: 1) {
-            if first == world.rank, let failure { printError(failure) }
-            Foundation.exit(1)
-        }
-        guard let (loaded, samples) = prepared else { Foundation.exit(1) }
         let predictions = try loaded.predict(
             x: samples, batchSize: batchSize, verbose: 0, communicator: world)
         guard world.isRoot else { return }
