@@ -40,6 +40,30 @@ enum Launch {
         guard let prepared else { Foundation.exit(1) }  // unreachable: this rank succeeded
         return (prepared, world)
     }
+
+    /// Runs what follows `prepareOnEveryRank` and ends the process: status 0 when it succeeds,
+    /// else one `error:` line and status 1. An error every rank meets at the same point (from
+    /// reduced values or a shared comparison) is reported by rank 0 and all exit; any other
+    /// ends the job with MPI_Abort, so that no rank waits in a collective.
+    static func finish(_ world: any Communicator, _ work: () throws -> Void) -> Never {
+        do {
+            try work()
+        } catch let error as ModelError where error.isSharedByAllRanks {
+            if world.isRoot { printError(error.description) }
+            Foundation.exit(1)
+        } catch let error as CommunicatorError {
+            if case .mismatch = error {
+                if world.isRoot { printError(error.description) }
+                Foundation.exit(1)
+            }
+            printError("rank \(world.rank): \(error)")
+            world.abort(exitCode: 1)
+        } catch {
+            printError(world.size > 1 ? "rank \(world.rank): \(error)" : "\(error)")
+            world.abort(exitCode: 1)
+        }
+        Foundation.exit(0)
+    }
 }
 
 /// Writes one line to standard error (Swift 6 has no safe `stderr` global to `fputs` to).

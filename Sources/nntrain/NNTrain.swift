@@ -33,14 +33,7 @@ struct NNTrain: ParsableCommand {
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "predict" {
-            let command = parseOrExit(Predict.self, Array(arguments.dropFirst()))
-            do {
-                try command.run()
-                Foundation.exit(0)
-            } catch {
-                printError("\(error)")
-                Foundation.exit(1)
-            }
+            parseOrExit(Predict.self, Array(arguments.dropFirst())).predict()
         }
         parseOrExit(NNTrain.self, arguments).train()
     }
@@ -67,24 +60,6 @@ struct NNTrain: ParsableCommand {
         let (job, world) = Launch.prepareOnEveryRank {
             try Job(options: options, rank: Launch.rankFromEnvironment)
         }
-        do {
-            try job.run(world: world)
-        } catch let error as ModelError where error.isSharedByAllRanks {
-            // Every rank reached the same verdict from the same reduced values.
-            if world.isRoot { printError(error.description) }
-            Foundation.exit(1)
-        } catch let error as CommunicatorError {
-            if case .mismatch = error {
-                // Every rank saw the same comparison: rank 0 reports, all stop cleanly.
-                if world.isRoot { printError(error.description) }
-                Foundation.exit(1)
-            }
-            printError("rank \(world.rank): \(error)")
-            world.abort(exitCode: 1)
-        } catch {
-            printError(world.size > 1 ? "rank \(world.rank): \(error)" : "\(error)")
-            world.abort(exitCode: 1)
-        }
-        Foundation.exit(0)
+        Launch.finish(world) { try job.run(world: world) }
     }
 }

@@ -41,7 +41,11 @@ struct Predict: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() throws { predict() }
+
+    /// Loads on every rank, predicts a block of rows on each, and writes from rank 0; ends the
+    /// process (errors as in training: one line, no rank left waiting).
+    func predict() -> Never {
         let ((loaded, samples), world) = Launch.prepareOnEveryRank {
             () throws -> (Sequential, Tensor) in
             let loaded = try Sequential.load(model)
@@ -49,17 +53,19 @@ struct Predict: ParsableCommand {
             try loaded.validate(x: samples, y: nil)
             return (loaded, samples)
         }
-        let predictions = try loaded.predict(
-            x: samples, batchSize: batchSize, verbose: 0, communicator: world)
-        guard world.isRoot else { return }
-        if let path = predictionsOut {
-            try DataFiles.write(predictions, to: path)
-        } else {
-            var text = ""
-            for row in 0..<predictions.rows {
-                text += predictions.row(row).map { "\($0)" }.joined(separator: ",") + "\n"
+        Launch.finish(world) {
+            let predictions = try loaded.predict(
+                x: samples, batchSize: batchSize, verbose: 0, communicator: world)
+            guard world.isRoot else { return }
+            if let path = predictionsOut {
+                try DataFiles.write(predictions, to: path)
+            } else {
+                var text = ""
+                for row in 0..<predictions.rows {
+                    text += predictions.row(row).map { "\($0)" }.joined(separator: ",") + "\n"
+                }
+                FileHandle.standardOutput.write(Data(text.utf8))
             }
-            FileHandle.standardOutput.write(Data(text.utf8))
         }
     }
 }

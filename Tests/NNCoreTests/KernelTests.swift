@@ -207,31 +207,42 @@ import Testing
             }
             expectedSGD.append(w)
         }
-        // Adamax, two steps.
+        // Adamax and AMSGrad, two steps each. A NaN gradient at index 5 checks the order of
+        // Swift's max (the first argument when the second is NaN).
+        var h = g
+        h[5] = .nan
         let (rate, beta1, beta2, epsilon): (Float, Float, Float, Float) = (0.002, 0.9, 0.999, 1e-7)
+        // Adamax: the smaller second gradient keeps β2 · u.
         var w = start, m = zeros, u = zeros
         for step in 0..<2 {
             for i in 0..<Self.count {
-                let gi = step == 0 ? g[i] : g[i] * 0.5
+                let gi = step == 0 ? h[i] : h[i] * 0.5
                 m[i] += (gi - m[i]) * (1 - beta1)
                 u[i] = max(beta2 * u[i], abs(gi))
                 w[i] -= rate * m[i] / (u[i] + epsilon)
             }
         }
-        let adamax = w
-        // AMSGrad, two steps with a smaller second gradient so the maximum is kept.
+        let (adamax, adamaxU) = (w, u)
+        // AMSGrad: the second gradient is small enough (×0.01) for v to fall, so the maximum of
+        // the first step is kept.
         (w, m) = (start, zeros)
         var v = zeros, vMax = zeros
         for step in 0..<2 {
             for i in 0..<Self.count {
-                let gi = step == 0 ? g[i] : g[i] * 0.5
+                let gi = step == 0 ? h[i] : h[i] * 0.01
                 m[i] = m[i] + (gi - m[i]) * (1 - beta1)
                 v[i] = v[i] + (gi * gi - v[i]) * (1 - beta2)
                 vMax[i] = max(vMax[i], v[i])
                 w[i] = w[i] - m[i] * rate / (vMax[i].squareRoot() + epsilon)
             }
         }
-        let amsgrad = w
+        let (amsgrad, amsgradMax) = (w, vMax)
+        #expect(zip(v, vMax).filter { $0 < $1 }.count > Self.count / 2)  // the maximum matters
+        #expect(!adamaxU[5].isNaN && !amsgradMax[5].isNaN)
+        /// Equal bits, or both NaN (index 5's weight).
+        func same(_ a: [Float], _ b: [Float]) -> Bool {
+            zip(a, b).allSatisfy { $0.bitPattern == $1.bitPattern || ($0.isNaN && $1.isNaN) }
+        }
         let ran = Self.inEachConfiguration { configuration in
             func cleared(_ values: [Float]) -> Bool { values.allSatisfy { $0.bitPattern == 0 } }
             for form in 0..<3 {
@@ -248,21 +259,23 @@ import Testing
                     Self.bits(kw) == Self.bits(expectedSGD[form]), "sgd \(form), \(configuration)")
                 #expect(cleared(kg))
             }
-            var kw = start, km = zeros, ku = zeros, kg = g
+            var kw = start, km = zeros, ku = zeros, kg = h
             for step in 0..<2 {
-                kg = step == 0 ? g : g.map { $0 * 0.5 }
+                kg = step == 0 ? h : h.map { $0 * 0.5 }
                 nn_adamax_update(&kw, &kg, &km, &ku, Self.count, rate, beta1, beta2, epsilon)
             }
-            #expect(Self.bits(kw) == Self.bits(adamax), "adamax at \(configuration)")
+            #expect(
+                same(kw, adamax) && Self.bits(ku) == Self.bits(adamaxU), "adamax, \(configuration)")
             #expect(cleared(kg))
             (kw, km) = (start, zeros)
             var kv = zeros, kvMax = zeros
             for step in 0..<2 {
-                kg = step == 0 ? g : g.map { $0 * 0.5 }
+                kg = step == 0 ? h : h.map { $0 * 0.01 }
                 nn_amsgrad_update(
                     &kw, &kg, &km, &kv, &kvMax, Self.count, rate, 1 - beta1, 1 - beta2, epsilon)
             }
-            #expect(Self.bits(kw) == Self.bits(amsgrad), "amsgrad at \(configuration)")
+            #expect(same(kw, amsgrad), "amsgrad at \(configuration)")
+            #expect(Self.bits(kvMax) == Self.bits(amsgradMax), "amsgrad maximum, \(configuration)")
             #expect(cleared(kg))
         }
         #expect(!openBLASHasThreadPool || ran.contains("split"))

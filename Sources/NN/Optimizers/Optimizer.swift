@@ -145,8 +145,9 @@ public class BaseOptimizer {
     public func update(parameters: inout [Float], gradients: inout [Float]) {
         let count = parameters.count
         let lr = learningRate
-        defer { iterations += 1 }
-        guard count > 0 else { return }  // a model without weights (activations only)
+        // A model without weights has nothing to update; Keras then skips the step, and its
+        // iteration count stays 0.
+        guard count > 0 else { return }
         gradients.withUnsafeMutableBufferPointer { g in
             parameters.withUnsafeMutableBufferPointer { w in
                 let (g, w) = (g.baseAddress!, w.baseAddress!)
@@ -158,6 +159,7 @@ public class BaseOptimizer {
                 step(w, g, count: count, lr: lr, t: Float(iterations + 1))
             }
         }
+        iterations += 1
     }
 
     /// Keras's `_clip_gradients`: `clipnorm`, else `global_clipnorm`, else `clipvalue`.
