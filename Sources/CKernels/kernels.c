@@ -108,7 +108,7 @@ int nn_kernels_set_width(int width) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Optimizer steps split across OpenBLAS's threads.
+// Kernels split across OpenBLAS's threads.
 //
 // OpenBLAS keeps a pool of threads for its routines (OPENBLAS_NUM_THREADS, the caller included)
 // and splits its own level-1 routines over the pool with `blas_level1_thread`, which it exports
@@ -270,23 +270,6 @@ size_t nn_first_nonfinite(const float *values, size_t n) {
 NN_KERNEL(adam, NN_ADAM_BODY, float *w, float *g, float *m, float *v, float alpha,
           float one_minus_beta1, float one_minus_beta2, float epsilon)
 
-struct nn_adam_job {
-    float *w, *g, *m, *v;
-    float alpha, one_minus_beta1, one_minus_beta2, epsilon;
-};
-
-static void nn_adam_part(const void *job, size_t begin, size_t end) {
-    const struct nn_adam_job *j = job;
-    NN_RUN_RANGE(adam, begin, end, j->w, j->g, j->m, j->v, j->alpha, j->one_minus_beta1,
-                 j->one_minus_beta2, j->epsilon);
-}
-
-void nn_adam_update(float *w, float *g, float *m, float *v, size_t n, float alpha,
-                    float one_minus_beta1, float one_minus_beta2, float epsilon) {
-    struct nn_adam_job job = {w, g, m, v, alpha, one_minus_beta1, one_minus_beta2, epsilon};
-    nn_split_run(n, nn_adam_part, &job, w);
-}
-
 // Swift's max(x, y): y when y >= x, else x (so x when y is NaN); lanes chosen by bits.
 #define NN_SWIFT_MAX(V, M, x, y)                                                               \
     ({                                                                                         \
@@ -304,23 +287,26 @@ void nn_adam_update(float *w, float *g, float *m, float *v, size_t n, float alph
 NN_KERNEL(amsgrad, NN_AMSGRAD_BODY, float *w, float *g, float *m, float *v, float *vmax,
           float alpha, float one_minus_beta1, float one_minus_beta2, float epsilon)
 
-struct nn_amsgrad_job {
+// Adam and AMSGrad share a step: `vmax` is NULL for Adam.
+struct nn_adam_job {
     float *w, *g, *m, *v, *vmax;
     float alpha, one_minus_beta1, one_minus_beta2, epsilon;
 };
 
-static void nn_amsgrad_part(const void *job, size_t begin, size_t end) {
-    const struct nn_amsgrad_job *j = job;
-    NN_RUN_RANGE(amsgrad, begin, end, j->w, j->g, j->m, j->v, j->vmax, j->alpha,
-                 j->one_minus_beta1, j->one_minus_beta2, j->epsilon);
+static void nn_adam_part(const void *job, size_t begin, size_t end) {
+    const struct nn_adam_job *j = job;
+    if (j->vmax)
+        NN_RUN_RANGE(amsgrad, begin, end, j->w, j->g, j->m, j->v, j->vmax, j->alpha,
+                     j->one_minus_beta1, j->one_minus_beta2, j->epsilon);
+    else
+        NN_RUN_RANGE(adam, begin, end, j->w, j->g, j->m, j->v, j->alpha, j->one_minus_beta1,
+                     j->one_minus_beta2, j->epsilon);
 }
 
-void nn_amsgrad_update(float *w, float *g, float *m, float *v, float *vmax, size_t n,
-                       float alpha, float one_minus_beta1, float one_minus_beta2,
-                       float epsilon) {
-    struct nn_amsgrad_job job = {w, g, m, v, vmax, alpha, one_minus_beta1, one_minus_beta2,
-                                 epsilon};
-    nn_split_run(n, nn_amsgrad_part, &job, w);
+void nn_adam_update(float *w, float *g, float *m, float *v, float *vmax, size_t n, float alpha,
+                    float one_minus_beta1, float one_minus_beta2, float epsilon) {
+    struct nn_adam_job job = {w, g, m, v, vmax, alpha, one_minus_beta1, one_minus_beta2, epsilon};
+    nn_split_run(n, nn_adam_part, &job, w);
 }
 
 // SGD's three forms are separate instances so the loops carry no per-element branches.

@@ -15,13 +15,9 @@
 /// One Adam step over n weights:
 ///   m += (g - m) * one_minus_beta1;  v += (g*g - v) * one_minus_beta2;
 ///   w -= m * alpha / (sqrt(v) + epsilon)
-void nn_adam_update(float *w, float *g, float *m, float *v, size_t n, float alpha,
+/// or, with `vmax` (AMSGrad; NULL for Adam), vmax = max(vmax, v) and sqrt(vmax) in the update.
+void nn_adam_update(float *w, float *g, float *m, float *v, float *vmax, size_t n, float alpha,
                     float one_minus_beta1, float one_minus_beta2, float epsilon);
-
-/// One AMSGrad step (Adam keeping the largest second moment): Adam's m and v, then
-///   vmax = max(vmax, v);  w -= m * alpha / (sqrt(vmax) + epsilon)
-void nn_amsgrad_update(float *w, float *g, float *m, float *v, float *vmax, size_t n,
-                       float alpha, float one_minus_beta1, float one_minus_beta2, float epsilon);
 
 /// One SGD step (Keras's formulas; `velocity` is NULL when momentum is 0):
 ///   w -= g*lr; or v = v*momentum - g*lr, then w += v, or with Nesterov w += v*momentum - g*lr

@@ -179,13 +179,7 @@ enum Batches {
     /// way (the rows of a shuffled order are scattered over the data).
     static func prefetch(_ source: any Samples, order: [Int], from first: Int, count: Int) {
         let width = source.rowWidth
-        source.withUnsafeValues { s in
-            order.withUnsafeBufferPointer { o in
-                o.baseAddress!.withMemoryRebound(to: CLong.self, capacity: o.count) {
-                    nn_prefetch_rows(s.baseAddress!, $0 + first, count, width)
-                }
-            }
-        }
+        withRows(source, order, from: first) { nn_prefetch_rows($0, $1, count, width) }
     }
 
     static func copyRows(
@@ -194,12 +188,22 @@ enum Batches {
         let width = source.rowWidth
         buffer.tensor.setRows(count)
         guard count > 0, width > 0 else { return }
+        buffer.tensor.scalars.withUnsafeMutableBufferPointer { d in
+            withRows(source, order, from: first) {
+                nn_gather_rows(d.baseAddress!, $0, $1, count, width)
+            }
+        }
+    }
+
+    /// Runs `body` with the data's values and the order from `first`, as the C kernels take them.
+    private static func withRows(
+        _ source: any Samples, _ order: [Int], from first: Int,
+        _ body: (UnsafePointer<Float>, UnsafePointer<CLong>) -> Void
+    ) {
         source.withUnsafeValues { s in
-            buffer.tensor.scalars.withUnsafeMutableBufferPointer { d in
-                order.withUnsafeBufferPointer { o in
-                    o.baseAddress!.withMemoryRebound(to: CLong.self, capacity: o.count) {
-                        nn_gather_rows(d.baseAddress!, s.baseAddress!, $0 + first, count, width)
-                    }
+            order.withUnsafeBufferPointer { o in
+                o.baseAddress!.withMemoryRebound(to: CLong.self, capacity: o.count) {
+                    body(s.baseAddress!, $0 + first)
                 }
             }
         }

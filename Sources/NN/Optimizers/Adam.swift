@@ -86,17 +86,11 @@ final class AdamMoments {
         let (oneMinusBeta1, oneMinusBeta2, epsilon) = (1 - beta1, 1 - beta2, epsilon)
         m.withUnsafeMutableBufferPointer { m in
             v.withUnsafeMutableBufferPointer { v in
-                // The C kernels vectorise the square root; Swift would call sqrtf per weight.
-                guard amsgrad else {
-                    nn_adam_update(
-                        w, g, m.baseAddress!, v.baseAddress!, count, alpha, oneMinusBeta1,
-                        oneMinusBeta2, epsilon)
-                    return
-                }
                 vMax.withUnsafeMutableBufferPointer { vMax in
-                    nn_amsgrad_update(
-                        w, g, m.baseAddress!, v.baseAddress!, vMax.baseAddress!, count, alpha,
-                        oneMinusBeta1, oneMinusBeta2, epsilon)
+                    // The C kernel vectorises the square root; Swift would call sqrtf per weight.
+                    nn_adam_update(
+                        w, g, m.baseAddress!, v.baseAddress!, amsgrad ? vMax.baseAddress : nil,
+                        count, alpha, oneMinusBeta1, oneMinusBeta2, epsilon)
                 }
             }
         }

@@ -35,12 +35,9 @@ public final class SGD: BaseOptimizer, Optimizer {
         _ w: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>, count: Int, lr: Float,
         t: Float
     ) {
-        guard momentum != 0 else {
-            nn_sgd_update(w, g, nil, count, lr, 0, 0)
-            return
-        }
         velocity.withUnsafeMutableBufferPointer { v in
-            nn_sgd_update(w, g, v.baseAddress!, count, lr, momentum, nesterov ? 1 : 0)
+            nn_sgd_update(
+                w, g, momentum != 0 ? v.baseAddress : nil, count, lr, momentum, nesterov ? 1 : 0)
         }
     }
 }
