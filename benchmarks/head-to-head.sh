@@ -33,8 +33,10 @@ for round in $(seq "$ROUNDS"); do
     gemm=$(OPENBLAS_NUM_THREADS=$CORES "$BENCH" gemm --epochs "$EPOCHS_W2")
     one=$(OPENBLAS_NUM_THREADS=$CORES "$BENCH" w2 --epochs "$EPOCHS_W2")
     many=$(mpirun "${mpi_flags[@]}" -x OPENBLAS_NUM_THREADS=$THREADS_PER_RANK "$BENCH" w2 --epochs "$EPOCHS_W2")
+    collective=$(mpirun "${mpi_flags[@]}" "$BENCH" allreduce --epochs "$EPOCHS_W2")
     others=$("$PYTHON" benchmarks/compare.py w2 --epochs-w2 "$EPOCHS_W2" --frameworks keras-jax,torch || true)
-    echo "$gemm"; echo "$one"; echo "$many"; echo "$others" | grep '^W2' || echo "$others"
+    echo "$gemm"; echo "$one"; echo "$many"; echo "$collective"
+    echo "$others" | grep '^W2' || echo "$others"
     gemm_step=$(echo "$gemm" | sed -n 's/.* \([0-9.]*\) us\/step.*/\1/p')
     one_step=$(echo "$one" | sed -n 's/.* \([0-9.]*\) us\/step.*/\1/p')
     read -r one_median one_best <<<"$(echo "$one" | epochs)"
@@ -45,4 +47,12 @@ for round in $(seq "$ROUNDS"); do
         " PyTorch / nntrain $(ratio "$torch_median" "$one_median"); $(ratio "$torch_best" "$one_best")" \
         " mpirun -n $RANKS speed / one process $(ratio "$one_median" "$many_median"); $(ratio "$one_best" "$many_best")" \
         " GEMMs alone / whole step $(ratio "$gemm_step" "$one_step")"
+    # What the two speed targets leave per step (W2 has 469 steps), beside what is fixed: the
+    # GEMMs alone, and the allreduce alone.
+    allreduce_median=$(echo "$collective" | sed -n 's/.*median \([0-9.]*\) us.*/\1/p')
+    awk -v jax="$jax_median" -v one="$one_step" -v gemm="$gemm_step" -v ar="$allreduce_median" -v r="$round" 'BEGIN {
+        if (jax > 0) printf "round %d budgets: 1.6x Keras + JAX leaves %.0f us per step, the GEMMs alone take %.0f;", r, jax / 1.6 / 469 * 1e6, gemm
+        else printf "round %d budgets:", r
+        if (one > 0 && ar > 0) printf " mpirun at 90%% leaves %.0f us per step beyond one process'"'"'s, the allreduce alone takes %.0f", one / 9, ar
+        printf "\n" }'
 done

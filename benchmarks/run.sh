@@ -35,6 +35,7 @@ nntrain_runs() {
     echo "== nntrain, mpirun -n $RANKS, OpenBLAS threads = $THREADS_PER_RANK per rank"
     mpirun "${mpi_flags[@]}" -x OPENBLAS_NUM_THREADS=$THREADS_PER_RANK "$BENCH" w1 --epochs "$EPOCHS_W1"
     mpirun "${mpi_flags[@]}" -x OPENBLAS_NUM_THREADS=$THREADS_PER_RANK "$BENCH" w2 --epochs "$EPOCHS_W2"
+    mpirun "${mpi_flags[@]}" "$BENCH" allreduce --epochs "$EPOCHS_W2"
 }
 
 # OPENBLAS_CORETYPE, when set, overrides OpenBLAS's choice of kernels for this CPU (some

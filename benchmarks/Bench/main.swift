@@ -2,6 +2,7 @@
 //
 //   swift build -c release --product nntrain-bench
 //   .build/release/nntrain-bench [w1|w2|all|gemm] [--epochs N]
+//   mpirun -n 2 .build/release/nntrain-bench allreduce   (the step's collective alone)
 //   .build/release/nntrain-bench write-w2 FOLDER      (W2 as w2x.npy, w2y.npy)
 //   mpirun -n 2 .build/release/nntrain-bench w2        (benchmarks/run.sh does both)
 //
@@ -149,6 +150,32 @@ func gemmOnly(steps: Int) {
     FileHandle.standardOutput.write(Data(report.utf8))
 }
 
+/// The step's one collective alone, at W2's size: its 535,818 gradients and 3 sums (loss,
+/// accuracy, rows) in one buffer, summed in place `steps` times through the communicator
+/// training uses. Each call starts after a one-value allreduce, so the ranks enter it together.
+/// Under `mpirun` this is the least a W2 step can spend communicating.
+func allreduceOnly(world: any Communicator, steps: Int) throws {
+    let widths = [784, 512, 256, 10]
+    let parameters = (0..<3).map { widths[$0] * widths[$0 + 1] + widths[$0 + 1] }.reduce(0, +)
+    var buffer = [Float](repeating: 0, count: parameters + 3)
+    var signal: [Double] = [0]
+    var times: [Double] = []
+    for step in 0..<(steps + 20) {
+        try world.allreduceSum(&signal)
+        let start = now()
+        try world.allreduceSum(&buffer)
+        if step >= 20 { times.append(now() - start) }
+    }
+    guard world.isRoot else { return }
+    times.sort()
+    let report = String(
+        format:
+            "allreduce (W2's gradients and sums: %d floats, %.1f MB) ranks=%d  best %.1f us  median %.1f us\n",
+        buffer.count, Double(buffer.count * 4) / 1e6, world.size, times[0] * 1e6,
+        times[times.count / 2] * 1e6)
+    FileHandle.standardOutput.write(Data(report.utf8))
+}
+
 let arguments = CommandLine.arguments.dropFirst()
 let which = arguments.first { !$0.hasPrefix("--") && Int($0) == nil } ?? "all"
 var epochs: Int?
@@ -163,6 +190,7 @@ do {
     let world: any Communicator =
         MPICommunicator.isLaunchedByMPI ? try MPICommunicator.world() : LocalCommunicator()
     if which == "gemm" { gemmOnly(steps: (epochs ?? 4) * 469) }
+    if which == "allreduce" { try allreduceOnly(world: world, steps: (epochs ?? 4) * 469) }
     if which == "write-w2" {
         // W2's samples and labels as float32 .npy files, for the nntrain command.
         let folder = arguments.dropFirst().first { !$0.hasPrefix("--") } ?? "."
