@@ -6,15 +6,22 @@ struct MetricLayout {
     let offsets: [Int]
     /// How many sums all the metrics keep.
     let stateCount: Int
+    /// Each metric's key in the logs: its name, and for a name compiled again, the name with
+    /// `_1`, `_2`, … as Keras numbers repeats (`["accuracy", "accuracy"]` logs `accuracy` and
+    /// `accuracy_1`).
+    let keys: [String]
     var isEmpty: Bool { metrics.isEmpty }
 
     init(_ metrics: [any Metric]) {
-        var offsets: [Int] = [], total = 0
+        var offsets: [Int] = [], total = 0, keys: [String] = [], repeats: [String: Int] = [:]
         for metric in metrics {
             offsets.append(total)
             total += metric.stateSize
+            let earlier = repeats[metric.name, default: 0]
+            repeats[metric.name] = earlier + 1
+            keys.append(earlier == 0 ? metric.name : "\(metric.name)_\(earlier)")
         }
-        (self.metrics, self.offsets, stateCount) = (metrics, offsets, total)
+        (self.metrics, self.offsets, stateCount, self.keys) = (metrics, offsets, total, keys)
     }
 
     /// Adds one batch's sums to the sums laid out from `state`.
@@ -33,7 +40,7 @@ struct MetricLayout {
     func logs(loss: Double, state: UnsafePointer<Double>) -> [(key: String, value: Double)] {
         var logs = [("loss", loss)]
         for index in 0..<metrics.count {
-            logs.append((metrics[index].name, metrics[index].result(state + offsets[index])))
+            logs.append((keys[index], metrics[index].result(state + offsets[index])))
         }
         return logs.sorted { $0.0 < $1.0 }
     }
