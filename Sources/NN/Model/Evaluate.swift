@@ -14,6 +14,7 @@ extension Sequential {
         try Self.checkPositive(batchSize, "batch_size")
         try Self.checkVerbose(verbose)
         try together(communicator, "start evaluating") { try prepare(x: x, y: y) }
+        let batchSize = min(batchSize, max(x.rows, 1))  // a batch larger than the data is all of it
         var progress = ProgressLog(
             verbose: communicator.isRoot ? verbose : 0,
             target: (x.rows + batchSize - 1) / batchSize,
@@ -28,6 +29,7 @@ extension Sequential {
         -> [(key: String, value: Double)]
     {
         let metrics = MetricLayout(try resolvedMetrics(targetWidth: y.rowWidth))
+        let batchSize = min(batchSize, max(x.rows, 1))  // a batch larger than the data is all of it
         let stateCount = metrics.stateCount
         let shardRows = (min(batchSize, x.rows) + world.size - 1) / world.size
         reserve(rows: shardRows, targetShape: Array(y.shape.dropFirst()))
@@ -69,6 +71,7 @@ extension Sequential {
         try Self.checkPositive(batchSize, "batch_size")
         try Self.checkVerbose(verbose)
         try together(communicator, "start predicting") { try prepare(x: x, y: nil) }
+        let batchSize = min(batchSize, max(x.rows, 1))  // a batch larger than the data is all of it
         let width = outputShape?.last ?? 0
         var progress = ProgressLog(
             verbose: communicator.isRoot ? verbose : 0,

@@ -29,6 +29,9 @@ final class Trainer {
         self.x = x
         self.y = y
         self.weights = weights
+        // A batch larger than the data is all of it; bounding it keeps the arithmetic below
+        // within the row count.
+        let batchSize = min(batchSize, max(x.rows, 1))
         self.batchSize = batchSize
         self.world = world
         metrics = MetricLayout(try model.resolvedMetrics(targetWidth: y.rowWidth))
