@@ -39,7 +39,8 @@ extension Sequential {
         }
         if let inputShape, inputShape != [x.rowWidth] {
             throw .shapeMismatch(
-                layer: layers[0].name, expectedFeatures: inputShape[0], received: [-1, x.rowWidth])
+                layer: layers[0].name, expectedFeatures: inputShape.first ?? 0,
+                received: [-1, x.rowWidth])
         }
         try Self.requireFinite(x, role: role)
         if let y {

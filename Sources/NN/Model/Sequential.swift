@@ -119,6 +119,11 @@ public final class Sequential {
             throw .invalidArgument(
                 name: "layers", value: "[]", expected: "at least one layer in the model")
         }
+        guard inputShape.count == 1, inputShape[0] > 0 else {
+            throw .invalidArgument(
+                name: "input_shape", value: ModelError.render(inputShape),
+                expected: "one positive feature count: the model takes rows of features")
+        }
         store.removeAll()
         var generator = SeededGenerator(seed: seed, stream: 1)
         var shape = inputShape
