@@ -101,10 +101,12 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         let count = try Self.count(values.count, "MPI_Gather")
         var counts = [Int32](repeating: 0, count: size)
         try Self.check(nn_mpi_gather_int(count, &counts, Int32(root)), "MPI_Gather")
+        // Only root receives the counts (the others hold zeros). The total is checked before
+        // any 32-bit offset is formed, so every offset below fits.
+        let total = counts.reduce(0) { $0 + Int($1) }
+        _ = try Self.count(total, "MPI_Gatherv")
         var offsets = [Int32](repeating: 0, count: size)
         for index in 1..<size { offsets[index] = offsets[index - 1] + counts[index - 1] }
-        let total = rank == root ? counts.reduce(0) { $0 + Int($1) } : 0
-        _ = try Self.count(total, "MPI_Gatherv")
         var all = [Float](repeating: 0, count: total)
         let rc = values.withUnsafeBufferPointer { send in
             all.withUnsafeMutableBufferPointer { receive in
