@@ -41,6 +41,13 @@ import Testing
         Case(
             ranks: 3, samples: 23, batch: 2,
             flags: ["--optimizer", "adam", "--validation-split", "0.2"]),
+        // A batch beyond the data is all of it (the arithmetic once overflowed); a metric named
+        // twice is logged twice, the second as `accuracy_1`, as Keras does.
+        Case(
+            ranks: 2, samples: 23, batch: Int.max,
+            flags: [
+                "--optimizer", "adam", "--learning-rate", "0.01", "--metrics", "accuracy,accuracy",
+            ]),
     ]
 
     @Test(arguments: cases)
@@ -63,7 +70,12 @@ import Testing
         let expected = try Runner.history(folder.appendingPathComponent("single.json").path)
         let actual = try Runner.history(folder.appendingPathComponent("mpi.json").path)
         #expect(Set(actual.keys) == Set(expected.keys))
+        if c.flags.contains("accuracy,accuracy") {
+            #expect(Set(expected.keys) == ["loss", "accuracy", "accuracy_1"])
+            #expect(expected["accuracy"] == expected["accuracy_1"])
+        }
         for (key, values) in expected {
+            #expect(actual[key]?.count == values.count, "history[\(key)]")
             for (a, e) in zip(actual[key] ?? [], values) { expectClose(a, e, "history[\(key)]") }
         }
         let p1 = try NumpyFile.read(folder.appendingPathComponent("single.npy").path)

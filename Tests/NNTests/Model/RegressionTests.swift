@@ -65,6 +65,71 @@ import Testing
         }
     }
 
+    /// A metric compiled twice logs under Keras's numbered keys (measured with Keras 3.15:
+    /// `metrics=['accuracy', 'accuracy', 'acc', 'accuracy']` logs `acc`, `accuracy`,
+    /// `accuracy_1`, `accuracy_2`); `evaluate` once trapped on the repeated key.
+    @Test func repeatedMetricsGetNumberedKeys() throws {
+        let model = Sequential([Dense(2, inputShape: [2], activation: "softmax")])
+        try model.compile(
+            optimizer: "adam", loss: "sparse_categorical_crossentropy",
+            metrics: ["accuracy", "accuracy", "acc", "accuracy"])
+        let history = try model.fit(x: Self.x, y: Self.y, batchSize: 4, epochs: 2, verbose: 0)
+        #expect(
+            history.history.keys.sorted() == [
+                "acc", "accuracy", "accuracy_1", "accuracy_2", "loss",
+            ])
+        let logs = try model.evaluate(x: Self.x, y: Self.y, verbose: 0)
+        #expect(logs.keys.sorted() == ["acc", "accuracy", "accuracy_1", "accuracy_2", "loss"])
+        let accuracy = try #require(logs["accuracy"])
+        #expect(logs["accuracy_1"] == accuracy && logs["accuracy_2"] == accuracy)
+        #expect(logs["acc"] == accuracy)
+    }
+
+    /// A batch size beyond the data, up to `Int.max`, is one batch of all the rows: the same
+    /// weights, evaluation and predictions as a batch of exactly the row count (the step count
+    /// once overflowed).
+    @Test func batchLargerThanTheDataIsAllOfIt() throws {
+        func run(_ batchSize: Int) throws -> ([Float], [String: Double], [Float]) {
+            let model = Sequential([Dense(2, inputShape: [2], activation: "softmax")])
+            model.seed = 3
+            try model.compile(
+                optimizer: "adam", loss: "sparse_categorical_crossentropy", metrics: ["accuracy"])
+            try model.fit(x: Self.x, y: Self.y, batchSize: batchSize, epochs: 3, verbose: 0)
+            let logs = try model.evaluate(x: Self.x, y: Self.y, batchSize: batchSize, verbose: 0)
+            let p = try model.predict(x: Self.x, batchSize: batchSize, verbose: 0)
+            return (model.getWeights().flatMap(\.scalars), logs, p.scalars)
+        }
+        let exact = try run(Self.x.rows)
+        for batchSize in [Self.x.rows + 1, Int.max / 2, Int.max] {
+            let big = try run(batchSize)
+            #expect(big.0 == exact.0, "weights, batch \(batchSize)")
+            #expect(big.1 == exact.1, "evaluate, batch \(batchSize)")
+            #expect(big.2 == exact.2, "predict, batch \(batchSize)")
+        }
+        // And it differs from smaller batches, so the comparison above can fail.
+        #expect(try run(5).0 != exact.0)
+    }
+
+    /// A model of Activation layers alone takes its input shape from the data or a file: a
+    /// shape with no feature axis, or zero features, is refused (once an index trap or a
+    /// buffer precondition).
+    @Test func activationOnlyModelNeedsAFeatureAxis() throws {
+        for shape: Shape in [[], [0], [2, 3]] {
+            #expect(throws: ModelError.self, "\(shape)") {
+                try Sequential([Activation("relu")]).build(inputShape: shape)
+            }
+        }
+        let model = Sequential([Activation("relu")])
+        try model.compile(loss: "mse")
+        let empty = Tensor(shape: [5, 0], scalars: [])
+        #expect(throws: ModelError.self) { try model.predict(x: empty, verbose: 0) }
+        #expect(throws: ModelError.self) {
+            try model.fit(x: empty, y: Tensor(shape: [5, 0], scalars: []), verbose: 0)
+        }
+        let p = try model.predict(x: Self.x, verbose: 0)
+        #expect(p.shape == [12, 2])
+    }
+
     @Test func hugeLayerIsRefusedNotTrapped() {
         #expect(throws: ModelError.self) {
             try Sequential([Dense(1 << 40, inputShape: [1 << 30])]).compile(loss: "mse")
