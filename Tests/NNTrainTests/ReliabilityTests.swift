@@ -42,8 +42,13 @@ import Testing
             Self.arguments(data, folder, "killed") + checkpoint,
             ["NNTRAIN_TEST_FAULT": "\(ranks - 1):\(killAt):kill"])
         #expect(killed.status != 0)
+        let saved = try FileManager.default.contentsOfDirectory(
+            atPath: folder.appendingPathComponent("ckpt").path)
+        #expect(!saved.isEmpty, "a checkpoint survives the kill")
+        // A resume that went back to the start would take step 1 again and fail there.
         let resumed = try run(
-            Self.arguments(data, folder, "resumed") + checkpoint + ["--resume"], [:])
+            Self.arguments(data, folder, "resumed") + checkpoint + ["--resume"],
+            ["NNTRAIN_TEST_FAULT": "0:1:error"])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         #expect(try Self.bytes(folder, "resumed.npy") == Self.bytes(folder, "reference.npy"))
         #expect(try Self.bytes(folder, "resumed.json") == Self.bytes(folder, "reference.json"))
@@ -113,7 +118,9 @@ import Testing
         #expect(first.status == 1)
         let line = first.stderr.trimmingCharacters(in: .newlines)
         #expect(line.hasPrefix("error: Loss became NaN or infinite at epoch 1, step "), "\(line)")
-        let again = try Runner.single(args + ["--resume"])
+        // From the checkpoint, not from the start: step 1 would fail with the injected fault.
+        let again = try Runner.single(
+            args + ["--resume"], environment: ["NNTRAIN_TEST_FAULT": "0:1:error"])
         #expect(again.stderr.trimmingCharacters(in: .newlines) == line)
     }
 }

@@ -68,6 +68,13 @@ import Testing
         return state.withUnsafeBufferPointer { metric.result($0.baseAddress!) }
     }
 
+    /// The cases below run nothing when the fixture cannot be read: this fails then.
+    @Test func fixturesArePresent() throws {
+        let file = try #require(Self.file)
+        #expect(file.cases.count == 15)
+        #expect(file.weighted_cases.count == 5)
+    }
+
     @Test(arguments: file?.cases ?? [])
     func matchesKeras(_ keras: Case) {
         expectClose(Self.evaluate(keras), keras.value, "\(keras.testDescription)")

@@ -88,12 +88,15 @@ import Testing
         #expect(stopper.bestEpoch == keras.best_epoch)
         #expect(history.history["loss"]?.count == keras.history["loss"]?.count)
         let expected = try #require(keras.epoch_end_weights)
+        #expect(snapshots.count == expected.count)
         for (epoch, (ours, theirs)) in zip(snapshots, expected).enumerated() {
+            #expect(ours.count == theirs.count)
             for (a, b) in zip(ours, theirs) {
                 expectClose(a.scalars, b.data, relative: 1e-4, "epoch \(epoch) weights")
             }
         }
         for (key, values) in keras.history {
+            #expect(history.history[key]?.count == values.count, "\(key)")
             for (a, e) in zip(history.history[key] ?? [], values) {
                 expectClose(a, e, relative: 1e-4, key)
             }
@@ -101,6 +104,8 @@ import Testing
         // Restored: the best epoch's weights, exactly as they were at its end.
         let best = try #require(keras.best_epoch)
         try #require(snapshots.indices.contains(best))
+        #expect(model.getWeights().count == snapshots[best].count)
+        #expect(model.getWeights().count == keras.final_weights.count)
         for (restored, snapshot) in zip(model.getWeights(), snapshots[best]) {
             #expect(restored.scalars == snapshot.scalars)
         }

@@ -24,30 +24,34 @@ import Testing
         shape: [23, 3], scalars: (0..<69).map { Float(($0 * 37) % 19) / 19 - 0.5 })
     static let y = Tensor((0..<23).map { Float(($0 * 7) % 3) })
 
-    /// Trains 4 epochs of 5 steps, crashing after optimizer step `crashAt` (if any).
+    /// Trains 4 epochs of 5 steps, crashing after optimizer step `crashAt` (if any), and counts
+    /// the steps this call took.
     static func train(backup: BackupAndRestore?, crashAt: Int? = nil) throws -> (
-        Sequential, History
+        Sequential, History, steps: Int
     ) {
         let m = try model()
-        if let crashAt {
-            m.onTrainBatchEnd = { [unowned m] _, _ in
-                if m.optimizer.iterations == crashAt { throw Crash() }
-            }
+        var steps = 0
+        m.onTrainBatchEnd = { [unowned m] _, _ in
+            steps += 1
+            if m.optimizer.iterations == crashAt { throw Crash() }
         }
         let history = try m.fit(
             x: x, y: y, batchSize: 5, epochs: 4, shuffle: true, verbose: 0,
             callbacks: backup.map { [$0] } ?? [], validationSplit: 0)
-        return (m, history)
+        return (m, history, steps)
     }
 
     @Test(arguments: [3, 5, 7, 11, 15, 19])
     func resumedRunMatchesUninterrupted(_ crashAt: Int) throws {
-        let (reference, referenceHistory) = try Self.train(backup: nil)
+        let (reference, referenceHistory, _) = try Self.train(backup: nil)
         let directory = scratchPath("ckpt")
         let backup = BackupAndRestore(directory: directory, saveEverySteps: 2)
         #expect(throws: Crash.self) { try Self.train(backup: backup, crashAt: crashAt) }
         #expect(FileManager.default.fileExists(atPath: backup.path))
-        let (resumed, history) = try Self.train(backup: backup)
+        let (resumed, history, steps) = try Self.train(backup: backup)
+        // It went on from the checkpoint (saved within the last 2 steps before the crash), not
+        // from the start: of the 20 steps, the ones after it.
+        #expect((20 - crashAt)...(22 - crashAt) ~= steps, "\(steps) steps after resuming")
         #expect(resumed.getWeights() == reference.getWeights())
         #expect(history.history == referenceHistory.history)
         #expect(history.epoch == referenceHistory.epoch)

@@ -35,6 +35,8 @@ import Testing
                     a, e, "\(keras.name) history[\(key)][\(epoch)]", sourceLocation: sourceLocation)
             }
         }
+        #expect(
+            model.getWeights().count == keras.final_weights.count, sourceLocation: sourceLocation)
         for (index, (ours, theirs)) in zip(model.getWeights(), keras.final_weights).enumerated() {
             #expect(ours.shape == theirs.shape, sourceLocation: sourceLocation)
             // 1e-5 relative, with a 1e-6 floor for weights near zero (a bias of -0.0115 after
