@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# W2 head to head: the step's GEMMs alone, nntrain (one process, then mpirun), Keras + JAX and
-# PyTorch run one after another, ROUNDS times over. This machine's speed changes for seconds at a time, so a ratio is
-# only meaningful between runs made close together: each round prints its own ratios, from the
-# median epochs and from the best epochs.
+# W2 head to head: the step's GEMMs alone, nntrain (one process, then mpirun), the step's
+# allreduce alone (under mpirun), Keras + JAX and PyTorch run one after another, ROUNDS times
+# over. This machine's speed changes for seconds at a time, so a ratio is only meaningful
+# between runs made close together: each round prints its own ratios, from the median epochs
+# and from the best epochs, and then its budgets: the time per step that 1.6× Keras + JAX leaves
+# beside the GEMMs alone, and the time beyond one process's step that `mpirun` at 90% of its
+# speed leaves beside the allreduce alone.
 #
 #   benchmarks/head-to-head.sh            # 3 rounds, 4 epochs each
 #   ROUNDS=5 EPOCHS_W2=6 benchmarks/head-to-head.sh

@@ -3,7 +3,7 @@
 # rather than copies: one process (peak RSS), and mpirun -n 2 (peak PSS per rank, which counts
 # the shared file pages half to each rank). Samples /proc every 0.05 s while training runs.
 #
-#   benchmarks/memory.sh            # writes W2 to a temporary folder first (188 MB)
+#   benchmarks/memory.sh            # writes W2 to a temporary folder first (188 MB, 179 MiB)
 set -euo pipefail
 
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -2,9 +2,10 @@
 //
 //   swift build -c release --product nntrain-bench
 //   .build/release/nntrain-bench [w1|w2|all|gemm] [--epochs N]
+//   .build/release/nntrain-bench write-w2 FOLDER        (W2 as w2x.npy, w2y.npy)
+//   mpirun -n 2 .build/release/nntrain-bench w2          (W2 data-parallel over 2 ranks)
 //   mpirun -n 2 .build/release/nntrain-bench allreduce   (the step's collective alone)
-//   .build/release/nntrain-bench write-w2 FOLDER      (W2 as w2x.npy, w2y.npy)
-//   mpirun -n 2 .build/release/nntrain-bench w2        (benchmarks/run.sh does both)
+// benchmarks/run.sh runs w1 and w2 alone and under mpirun, gemm, and allreduce under mpirun.
 //
 // W1: the Keras notes' model (1→16→32→2, sigmoid + sparse crossentropy), the 2100-person drug
 //     trial, batch 10, Adam(1e-4).
