@@ -19,6 +19,9 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
     case file(path: String, problem: String)
     /// Training produced a loss that is not a number.
     case nonFiniteLoss(epoch: Int, step: Int?)
+    /// A use the model does not support (one layer in two places, an optimizer shared by two
+    /// models, a change while `fit` runs); the message says what to do instead.
+    case unsupported(String)
 
     public var description: String {
         switch self {
@@ -34,7 +37,7 @@ public enum ModelError: Error, Equatable, CustomStringConvertible {
                 + Self.render(received)
         case .notCompiled:
             return "You must call `compile()` before using the model."
-        case .invalidData(let message), .weightsMismatch(let message):
+        case .invalidData(let message), .weightsMismatch(let message), .unsupported(let message):
             return message
         case .file(let path, let problem):
             return "\(path): \(problem)"

@@ -47,7 +47,8 @@ enum KerasWeights {
         for (layer, layerPath) in zip(model.layers, layerPaths(model)) {
             try file.makeGroup(layerPath + "/vars")
             try file.writeAttribute(layerPath + "/vars", "name", layer.name)
-            for index in 0..<layer.slots.count {
+            // An unbuilt model's layers have no weights yet (Keras writes their groups empty).
+            for index in 0..<(model.isBuilt ? layer.slots.count : 0) {
                 let weight = weights[next]
                 next += 1
                 try file.writeFloats(

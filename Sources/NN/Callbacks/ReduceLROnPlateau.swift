@@ -34,6 +34,12 @@ public final class ReduceLROnPlateau: Callback {
     public func setModel(_ model: Sequential) { self.model = model }
 
     public func onTrainBegin() throws {
+        // Keras raises this when the callback is made.
+        guard factor < 1, factor.isFinite else {
+            throw ModelError.invalidArgument(
+                name: "factor", value: String(factor),
+                expected: "a factor below 1.0: ReduceLROnPlateau does not support a factor >= 1.0")
+        }
         best = mode == .max ? -.infinity : .infinity
         (wait, cooldownCounter) = (0, 0)
     }

@@ -65,6 +65,21 @@ public final class Dense: ActivatedLayer {
             configurationError = .invalidArgument(
                 name: "input_shape", value: ModelError.render(inputShape),
                 expected: "one positive feature count, such as (8,)")
+        } else {
+            // Keras 3 refuses negative or non-finite penalty factors when the regularizer is
+            // made.
+            for (argument, regularizer) in [
+                ("kernel_regularizer", kernelRegularizer), ("bias_regularizer", biasRegularizer),
+            ] {
+                guard let regularizer,
+                    !(regularizer.l1 >= 0 && regularizer.l1.isFinite && regularizer.l2 >= 0
+                        && regularizer.l2.isFinite)
+                else { continue }
+                configurationError = .invalidArgument(
+                    name: argument, value: "L1L2(l1=\(regularizer.l1), l2=\(regularizer.l2))",
+                    expected: "non-negative, finite factors")
+                break
+            }
         }
     }
 

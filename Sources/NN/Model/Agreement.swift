@@ -70,6 +70,11 @@ extension Sequential {
 /// every rank throws (its own error, or one naming the first failing rank), so that none goes
 /// on into a collective the others will never reach.
 func together<T>(_ world: any Communicator, _ what: String, _ body: () throws -> T) throws -> T {
+    guard world.size >= 1, (0..<world.size).contains(world.rank) else {
+        throw ModelError.invalidArgument(
+            name: "communicator", value: "rank \(world.rank) of \(world.size)",
+            expected: "a group of at least one rank, this one numbered from 0 below the size")
+    }
     var result: T?
     var failure: (any Error)?
     do { result = try body() } catch { failure = error }

@@ -80,6 +80,9 @@ extension Sequential {
 /// How a global batch is split over ranks: contiguous slices whose sizes differ by at most one.
 public enum Shards {
     /// The rows of a `count`-row batch that `rank` of `size` takes.
+    ///
+    /// - Precondition: `count >= 0`, `size >= 1` and `0 <= rank < size` (`fit`, `evaluate`
+    ///   and `predict` check the communicator before they shard).
     @inline(__always)
     public static func range(count: Int, rank: Int, size: Int) -> Range<Int> {
         (rank * count / size)..<((rank + 1) * count / size)

@@ -14,7 +14,7 @@ extension Sequential {
         try Self.checkPositive(batchSize, "batch_size")
         try Self.checkVerbose(verbose)
         try together(communicator, "start evaluating") { try prepare(x: x, y: y) }
-        let batchSize = min(batchSize, max(x.rows, 1))  // a batch larger than the data is all of it
+        let batchSize = try Self.effectiveBatch(batchSize, rows: x.rows)
         var progress = ProgressLog(
             verbose: communicator.isRoot ? verbose : 0,
             target: (x.rows + batchSize - 1) / batchSize,
@@ -29,7 +29,7 @@ extension Sequential {
         -> [(key: String, value: Double)]
     {
         let metrics = MetricLayout(try resolvedMetrics(targetWidth: y.rowWidth))
-        let batchSize = min(batchSize, max(x.rows, 1))  // a batch larger than the data is all of it
+        let batchSize = try Self.effectiveBatch(batchSize, rows: x.rows)
         let stateCount = metrics.stateCount
         let shardRows = (min(batchSize, x.rows) + world.size - 1) / world.size
         reserve(rows: shardRows, targetShape: Array(y.shape.dropFirst()))
@@ -71,7 +71,7 @@ extension Sequential {
         try Self.checkPositive(batchSize, "batch_size")
         try Self.checkVerbose(verbose)
         try together(communicator, "start predicting") { try prepare(x: x, y: nil) }
-        let batchSize = min(batchSize, max(x.rows, 1))  // a batch larger than the data is all of it
+        let batchSize = try Self.effectiveBatch(batchSize, rows: x.rows)
         let width = outputShape?.last ?? 0
         var progress = ProgressLog(
             verbose: communicator.isRoot ? verbose : 0,
@@ -90,6 +90,10 @@ extension Sequential {
         }
         let all = try communicator.gather(local, to: 0)
         progress.finish(logs: [])
+        guard all.count % max(width, 1) == 0 else {
+            throw CommunicatorError.mismatch(
+                "the gathered predictions (\(all.count) values) are not whole rows of \(width)")
+        }
         return Tensor(shape: [all.count / max(width, 1), width], scalars: all)
     }
 }

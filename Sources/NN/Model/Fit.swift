@@ -77,6 +77,7 @@ extension Sequential {
             if let validationData {
                 try prepare(x: validationData.x, y: validationData.y, role: "validation x")
             }
+            try checkOptimizer()
             return (trainX, trainY, weights, validation)
         }
         let backup = callbacks.lazy.compactMap { $0 as? BackupAndRestore }.first
@@ -159,6 +160,7 @@ extension Sequential {
             }
             var logs = trainer.epochLogs()
             if let validation {
+                try trainer.checkUnchanged()
                 let validationLogs = try measure(
                     x: validation.x, y: validation.y, batchSize: batchSize, world: communicator)
                 logs += validationLogs.map { ("val_" + $0.key, $0.value) }
@@ -243,6 +245,18 @@ extension Sequential {
             }
         }
         return Tensor(weights)
+    }
+
+    /// The batch a step takes from `rows` rows: a larger one is all of them. It must fit the
+    /// 32-bit row counts OpenBLAS takes.
+    static func effectiveBatch(_ batchSize: Int, rows: Int) throws(ModelError) -> Int {
+        let batch = min(batchSize, max(rows, 1))
+        guard batch <= Int(Int32.max) else {
+            throw .invalidArgument(
+                name: "batch_size", value: String(batchSize),
+                expected: "at most 2147483647 rows in one batch (OpenBLAS counts rows in 32 bits)")
+        }
+        return batch
     }
 
     static func checkPositive(_ value: Int, _ name: String) throws(ModelError) {

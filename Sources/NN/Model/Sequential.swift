@@ -22,7 +22,9 @@ public final class Sequential {
     /// The optimizer set by `compile` (before that, Keras's default, RMSprop).
     ///
     /// `model.optimizer.learningRate = 0.01` takes effect from the next step.
-    public var optimizer: any Optimizer = RMSprop()
+    public var optimizer: any Optimizer = RMSprop() {
+        didSet { structureVersion += 1 }
+    }
     /// The loss set by `compile`.
     public private(set) var loss: (any Loss)?
     /// The metric names given to `compile`, as they appear in logs.
@@ -83,16 +85,61 @@ public final class Sequential {
     /// How many times buffers were (re)allocated: stays flat in steady-state training.
     private(set) var bufferAllocations = 0
     var shuffleGenerator: SeededGenerator
+    /// Counts `add`, `build` and `compile`: a `fit` under way stops if a callback changes it.
+    private(set) var structureVersion = 0
+    /// A layer this model cannot use (held by another model, or listed twice), reported by
+    /// `compile` and `build`.
+    private var layerError: ModelError?
+
+    /// Which model holds each layer. A layer keeps where its weights sit in its model's store,
+    /// so one layer object cannot serve two models, or two places in one model.
+    private static let owners = Mutex<[ObjectIdentifier: ObjectIdentifier]>([:])
 
     /// Makes a model from a list of layers. Keras: `Sequential(layers=None, name=None)`.
     public init(_ layers: [any Layer] = [], name: String? = nil) {
-        self.layers = layers
+        self.layers = []
         self.name = name ?? LayerNames.unique("sequential")
         shuffleGenerator = SeededGenerator(seed: 0, stream: 2)
+        for layer in layers {
+            claim(layer)
+            self.layers.append(layer)
+        }
+    }
+
+    deinit {
+        let me = ObjectIdentifier(self)
+        Self.owners.withLock { owners in
+            for layer in layers where owners[ObjectIdentifier(layer)] == me {
+                owners[ObjectIdentifier(layer)] = nil
+            }
+        }
+    }
+
+    /// Records this model as `layer`'s holder, or the reason it cannot be.
+    private func claim(_ layer: any Layer) {
+        let me = ObjectIdentifier(self), id = ObjectIdentifier(layer)
+        let repeated = layers.contains { ObjectIdentifier($0) == id }
+        let holder = Self.owners.withLock { owners in
+            let holder = owners[id] ?? me
+            if holder == me { owners[id] = me }
+            return holder
+        }
+        guard layerError == nil else { return }
+        if repeated {
+            layerError = .unsupported(
+                "Layer '\(layer.name)' appears twice in model '\(name)'. A layer takes one place "
+                    + "in one model: make a new layer for each place.")
+        } else if holder != me {
+            layerError = .unsupported(
+                "Layer '\(layer.name)' already belongs to another model. A layer takes one place "
+                    + "in one model: make a new layer for model '\(name)'.")
+        }
     }
 
     /// Appends a layer. Keras: `model.add(layer)`.
     public func add(_ layer: any Layer) {
+        claim(layer)
+        structureVersion += 1
         layers.append(layer)
         if inputShape != nil {
             // A built model grows: build again from the start (weights are re-initialised).
@@ -119,17 +166,29 @@ public final class Sequential {
             throw .invalidArgument(
                 name: "layers", value: "[]", expected: "at least one layer in the model")
         }
+        if let layerError { throw layerError }
         guard inputShape.count == 1, inputShape[0] > 0 else {
             throw .invalidArgument(
                 name: "input_shape", value: ModelError.render(inputShape),
                 expected: "one positive feature count: the model takes rows of features")
         }
+        structureVersion += 1
+        // Unbuilt until every layer is: a layer that throws leaves nothing half made in use.
+        self.inputShape = nil
+        outputShapes = []
+        activations = []
+        gradients = []
         store.removeAll()
         var generator = SeededGenerator(seed: seed, stream: 1)
         var shape = inputShape
         var shapes: [Shape] = []
         for layer in layers {
             shape = try layer.build(inputShape: shape, store: store, generator: &generator)
+            guard shape.count == 1, shape[0] > 0, shape[0] < 1 << 31 else {
+                throw .invalidArgument(
+                    name: "output_shape", value: ModelError.render(shape),
+                    expected: "one positive feature count from layer '\(layer.name)'")
+            }
             shapes.append(shape)
         }
         self.inputShape = inputShape
@@ -156,8 +215,11 @@ public final class Sequential {
     public func compile(
         optimizer: any Optimizer = RMSprop(), loss: any Loss, metrics: [String] = []
     ) throws(ModelError) {
+        if let layerError { throw layerError }
         for layer in layers { if let error = layer.configurationError { throw error } }
         for metric in metrics { try Metrics.validate(metric) }
+        try (optimizer as? BaseOptimizer)?.schedule?.validate()
+        structureVersion += 1
         self.optimizer = optimizer
         self.loss = loss
         metricNames = metrics
@@ -214,12 +276,32 @@ public final class Sequential {
     public var weightSlots: [Slot] { store.slots }
 
     /// Whether the optimizer has state worth saving (it has been built for this model).
-    public var hasOptimizerState: Bool { isCompiled && isBuilt }
+    public var hasOptimizerState: Bool {
+        guard isCompiled, isBuilt else { return false }
+        guard let base = optimizer as? BaseOptimizer else { return true }
+        return base.isBuilt && base.slots == store.slots
+    }
 
     /// Sizes the optimizer for this model's weights (done by `compile` and `build`; for
     /// loaders that restore its state).
     public func prepareOptimizer() {
         if isBuilt { optimizer.build(slots: store.slots) }
+    }
+
+    /// Makes sure the optimizer's state fits this model's weights before a step or a save. An
+    /// optimizer assigned after `compile` is sized on first use, as Keras builds one on its
+    /// first step; one built for another model's weights is refused, as Keras refuses it.
+    func checkOptimizer() throws(ModelError) {
+        guard isBuilt, let base = optimizer as? BaseOptimizer else { return }
+        if !base.isBuilt {
+            optimizer.build(slots: store.slots)
+        } else if base.slots != store.slots {
+            throw .unsupported(
+                "This \(optimizer.name) optimizer was built for another model's weights. An "
+                    + "optimizer serves the weights it was built for: give model '\(name)' its own."
+            )
+        }
+        try base.schedule?.validate()
     }
 
     /// The weights, layer by layer, each kernel `(inputs, units)` then its bias.

@@ -20,6 +20,8 @@ final class Trainer {
     /// One step's metric sums on this rank, before they join the allreduce.
     @exclusivity(unchecked) private var stepStates: [Double]
     private let wantsBatchLogs: Bool
+    /// The model's `structureVersion` when this `fit` began.
+    private let structureVersion: Int
 
     init(
         model: Sequential, x: any Samples, y: Tensor, weights: Tensor? = nil, batchSize: Int,
@@ -31,7 +33,7 @@ final class Trainer {
         self.weights = weights
         // A batch larger than the data is all of it; bounding it keeps the arithmetic below
         // within the row count.
-        let batchSize = min(batchSize, max(x.rows, 1))
+        let batchSize = try Sequential.effectiveBatch(batchSize, rows: x.rows)
         self.batchSize = batchSize
         self.world = world
         metrics = MetricLayout(try model.resolvedMetrics(targetWidth: y.rowWidth))
@@ -41,6 +43,7 @@ final class Trainer {
         metricStates = [Double](repeating: 0, count: total)
         stepStates = [Double](repeating: 0, count: total)
         wantsBatchLogs = callbacks.contains { $0.wantsBatchLogs }
+        structureVersion = model.structureVersion
         shardRows = (min(batchSize, x.rows) + world.size - 1) / world.size
         model.reserve(rows: shardRows, targetShape: Array(y.shape.dropFirst()))
         // Tail of the one allreduce: loss sum, every metric's sums, row count.
@@ -58,6 +61,7 @@ final class Trainer {
         _ epoch: Int, from first: Int = 0, callbacks: [any Callback] = [],
         progress: inout ProgressLog, afterStep: ((Int) throws -> Void)? = nil
     ) throws {
+        try checkUnchanged()
         // Validation or a callback may have used the buffers for other shapes since.
         model.reserve(rows: shardRows, targetShape: Array(y.shape.dropFirst()))
         if first == 0 {
@@ -66,6 +70,7 @@ final class Trainer {
         }
         for step in first..<steps {
             for callback in callbacks { try callback.onTrainBatchBegin(step) }
+            try checkUnchanged()
             try runStep(step, epoch: epoch)
             try afterStep?(step)
             try model.onTrainBatchEnd?(epoch, step)
@@ -75,6 +80,16 @@ final class Trainer {
             }
             if progress.wantsUpdate() { progress.update(current: step + 1, logs: epochLogs()) }
             if model.stopTraining { break }
+        }
+    }
+
+    /// Stops `fit` when a callback has added a layer, built or compiled the model, or given it
+    /// another optimizer: the step's buffers and state were laid out for the model as it was.
+    func checkUnchanged() throws(ModelError) {
+        guard model.structureVersion == structureVersion else {
+            throw .unsupported(
+                "Model '\(model.name)' was changed (a layer added, built, compiled, or a new "
+                    + "optimizer) while fit was running. Change it before or after fit.")
         }
     }
 

@@ -7,6 +7,13 @@ import Foundation
 public protocol LearningRateSchedule: Sendable {
     /// The learning rate for the update after `step` updates.
     func learningRate(at step: Int) -> Float
+    /// Refuses settings the schedule cannot follow; `compile` and `fit` call it (Keras checks
+    /// them when the schedule is made).
+    func validate() throws(ModelError)
+}
+
+extension LearningRateSchedule {
+    public func validate() throws(ModelError) {}
 }
 
 /// `initial · rate^(step / decaySteps)`, the exponent floored when `staircase`.
@@ -39,16 +46,25 @@ public struct PiecewiseConstantDecay: LearningRateSchedule {
     public var boundaries: [Int]
     public var values: [Float]
 
-    /// - Precondition: one more value than boundaries (checked by `compile` users through
-    ///   `make`; the initializer trusts its caller).
+    /// Needs one more value than boundaries, which `compile` and `fit` check (`validate`).
     public init(boundaries: [Int], values: [Float]) {
         self.boundaries = boundaries
-        self.values = values.count == boundaries.count + 1 ? values : values + [values.last ?? 0]
+        self.values = values
+    }
+
+    public func validate() throws(ModelError) {
+        guard values.count == boundaries.count + 1 else {
+            throw .invalidArgument(
+                name: "values", value: "\(values.count) values for \(boundaries.count) boundaries",
+                expected: "one more value than boundaries")
+        }
     }
 
     public func learningRate(at step: Int) -> Float {
+        // `validate` has checked the counts; the bounds keep a later edit from reading past them.
+        guard !values.isEmpty else { return 0 }
         for (index, boundary) in boundaries.enumerated() where step <= boundary {
-            return values[index]
+            return values[min(index, values.count - 1)]
         }
         return values[values.count - 1]
     }

@@ -84,7 +84,11 @@ public class BaseOptimizer {
         stateValuesPerWeight * parameterCount + extraStateValues + (schedule == nil ? 2 : 1)
     }
 
+    /// Whether `build` has sized the state (for some model's weights).
+    private(set) var isBuilt = false
+
     public func build(slots: [Slot]) {
+        isBuilt = true
         self.slots = slots
         iterations = 0
         resetState(parameterCount: slots.reduce(0) { $0 + $1.count })
