@@ -94,16 +94,16 @@ public struct TensorFixture: Decodable, Sendable {
 /// Central finite differences of `f` at `x`, one coordinate at a time, in double precision
 /// of the float function (step `h`).
 public func numericalGradient(
-    at x: [Float], h: Float = 1e-2, _ f: ([Float]) -> Double
-) -> [Float] {
+    at x: [Float], h: Float = 1e-2, _ f: ([Float]) throws -> Double
+) rethrows -> [Float] {
     var point = x
     var gradient = [Float](repeating: 0, count: x.count)
     for i in x.indices {
         let original = point[i]
         point[i] = original + h
-        let plus = f(point)
+        let plus = try f(point)
         point[i] = original - h
-        let minus = f(point)
+        let minus = try f(point)
         point[i] = original
         gradient[i] = Float((plus - minus) / Double(2 * h))
     }

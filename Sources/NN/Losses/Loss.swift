@@ -36,8 +36,17 @@ extension Loss {
     }
 
     /// The sum of the per-sample losses over the rows of `predictions`.
-    public func sum(predictions: Tensor, targets: Tensor) -> Double {
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: max(predictions.rows, 1)) {
+    ///
+    /// - Throws: `ModelError.invalidData` when `targets` do not fit `predictions` (another row
+    ///   count, width, or a class label out of range), as training refuses them.
+    public func sum(predictions: Tensor, targets: Tensor) throws(ModelError) -> Double {
+        guard targets.rows == predictions.rows else {
+            throw .invalidData(
+                "Loss '\(name)' needs one target row per prediction row. Received: "
+                    + "\(targets.rows) target rows for \(predictions.rows) predictions")
+        }
+        try validate(targets: targets, outputWidth: predictions.rowWidth)
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: max(predictions.rows, 1)) {
             losses in
             sampleLosses(predictions: predictions, targets: targets, into: losses.baseAddress!)
             return losses.prefix(predictions.rows).reduce(0.0) { $0 + Double($1) }

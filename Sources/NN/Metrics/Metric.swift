@@ -81,7 +81,16 @@ extension Metric {
     }
 
     /// The value of this metric over one batch alone (allocates; for tests and reports).
-    public func value(predictions: Tensor, targets: Tensor) -> Double {
+    ///
+    /// - Throws: `ModelError.invalidData` when `targets` do not fit `predictions` (another row
+    ///   count or width).
+    public func value(predictions: Tensor, targets: Tensor) throws(ModelError) -> Double {
+        guard targets.rows == predictions.rows else {
+            throw .invalidData(
+                "Metric '\(name)' needs one target row per prediction row. Received: "
+                    + "\(targets.rows) target rows for \(predictions.rows) predictions")
+        }
+        try validate(targetWidth: targets.rowWidth, outputWidth: predictions.rowWidth)
         var state = [Double](repeating: 0, count: stateSize)
         state.withUnsafeMutableBufferPointer {
             accumulate(

@@ -30,9 +30,9 @@ import Testing
         let weights = model.store.values
         // Dense reads the shared ParameterStore on every forward, so writing the model's
         // store moves the layer's weights too.
-        let numeric = numericalGradient(at: weights, h: 1e-3) { w in
+        let numeric = try numericalGradient(at: weights, h: 1e-3) { w in
             model.store.values = w
-            return meanLoss(model)
+            return try meanLoss(model)
         }
         model.store.values = weights
         expectClose(
@@ -53,9 +53,9 @@ import Testing
         backpropagate(model)
         let analytic = Array(model.gradients[1].tensor.values)
         let inputs = model.activations[0].tensor.scalars
-        let numeric = numericalGradient(at: inputs, h: 1e-3) { x in
+        let numeric = try numericalGradient(at: inputs, h: 1e-3) { x in
             model.activations[0].tensor.scalars = x
-            return meanLoss(model)
+            return try meanLoss(model)
         }
         model.activations[0].tensor.scalars = inputs
         #expect(analytic.count == Self.rows * 4)
@@ -99,9 +99,10 @@ import Testing
     }
 
     /// The training loss, a mean over the rows as `fit` reports it.
-    private func meanLoss(_ model: Sequential) -> Double {
+    private func meanLoss(_ model: Sequential) throws -> Double {
         model.forward(training: true)
-        return model.trainingLoss!.sum(predictions: model.lossInput, targets: model.targets!.tensor)
+        return try model.trainingLoss!.sum(
+            predictions: model.lossInput, targets: model.targets!.tensor)
             / Double(Self.rows)
     }
 

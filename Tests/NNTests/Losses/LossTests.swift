@@ -61,18 +61,18 @@ enum LossFixtures {
             // We read the logits exactly when Keras does.
             #expect((logitsLoss != nil) == keras.expected_logits_used)
             if let logitsLoss {
-                value = logitsLoss.sum(predictions: input, targets: targets)
+                value = try logitsLoss.sum(predictions: input, targets: targets)
                 logitsLoss.gradient(
                     predictions: input, targets: targets, scale: scale, into: &gradient)
             } else {
                 let predictions = activation.applied(to: input)
-                value = loss.sum(predictions: predictions, targets: targets)
+                value = try loss.sum(predictions: predictions, targets: targets)
                 loss.gradient(
                     predictions: predictions, targets: targets, scale: scale, into: &gradient)
                 gradient = activation.inputGradient(output: predictions, outputGradient: gradient)
             }
         } else {
-            value = loss.sum(predictions: input, targets: targets)
+            value = try loss.sum(predictions: input, targets: targets)
             loss.gradient(predictions: input, targets: targets, scale: scale, into: &gradient)
         }
         value /= Double(rows)
@@ -85,7 +85,7 @@ enum LossFixtures {
     /// clip range (and rows of CCE are not near zero), so the loss is smooth there. Soft CCE
     /// targets sum to one per row: that is what a one-hot or label-smoothed row does.
     @Test(arguments: LossFixtures.lossNames, [false, true])
-    func gradientMatchesFiniteDifferences(_ name: String, fromLogits: Bool) {
+    func gradientMatchesFiniteDifferences(_ name: String, fromLogits: Bool) throws {
         let shape = [4, 3]
         let inputs: [Float] = (0..<12).map { i in
             let wave = sin(2.3 * Double(i) + 0.7)
@@ -113,8 +113,8 @@ enum LossFixtures {
             predictions: Tensor(shape: shape, scalars: inputs), targets: targets, scale: 1,
             into: &analytic)
         // float32 forward pass: a 1e-3 step keeps rounding noise near 1e-4.
-        let numeric = numericalGradient(at: inputs, h: 1e-3) { x in
-            loss.sum(predictions: Tensor(shape: shape, scalars: x), targets: targets)
+        let numeric = try numericalGradient(at: inputs, h: 1e-3) { x in
+            try loss.sum(predictions: Tensor(shape: shape, scalars: x), targets: targets)
         }
         expectClose(
             analytic.scalars, numeric, relative: 1e-2, absolute: 1e-3,
