@@ -13,16 +13,20 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     /// The number of values in one row (the product of the trailing axes).
     public let rowWidth: Int
     /// The values in row-major order. Only the first `shape` product of them are meaningful.
+    ///
+    /// - Precondition: it keeps at least that many values (an edit that shortens it leaves the
+    ///   tensor unusable).
     public var scalars: [Float]
 
     /// Makes a tensor from a shape and its row-major values.
     ///
-    /// - Precondition: `scalars.count` equals the product of `shape` (use `Tensor.make` to get
-    ///   an error instead).
+    /// - Precondition: no extent is negative and `scalars.count` equals the product of `shape`
+    ///   (use `Tensor.make` to get `nil` instead).
     public init(shape: Shape, scalars: [Float]) {
         precondition(
-            scalars.count == shape.reduce(1, *),
-            "Tensor(shape: \(shape)) needs \(shape.reduce(1, *)) scalars, got \(scalars.count)")
+            Self.elementCount(shape) == scalars.count,
+            "Tensor(shape: \(shape)) needs non-negative extents and as many scalars as their "
+                + "product; got \(scalars.count)")
         self.shape = shape
         self.rowWidth = shape.dropFirst().reduce(1, *)
         self.scalars = scalars
@@ -62,6 +66,8 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Makes a zero-filled tensor with room for `capacity` rows of `shape.dropFirst()`.
+    ///
+    /// - Precondition: no extent and no capacity is negative.
     public init(zeros shape: Shape, capacityRows: Int? = nil) {
         let rowWidth = shape.dropFirst().reduce(1, *)
         let rows = max(capacityRows ?? shape.first ?? 1, shape.first ?? 1)
@@ -80,14 +86,19 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     /// The number of rows the storage has room for.
     public var capacityRows: Int { rowWidth == 0 ? 0 : scalars.count / rowWidth }
 
-    /// Sets the leading extent without touching storage: `rows` must fit the capacity.
+    /// Sets the leading extent without touching storage.
+    ///
+    /// - Precondition: `0 <= rows <= capacityRows`.
     public mutating func setRows(_ rows: Int) {
-        precondition(rows <= capacityRows, "setRows(\(rows)) exceeds capacity \(capacityRows)")
+        precondition(
+            rows >= 0 && rows <= capacityRows, "setRows(\(rows)) outside 0...\(capacityRows)")
         if shape.isEmpty { return }
         if shape[0] != rows { shape[0] = rows }
     }
 
     /// The values of row `index` (allocates: for tests and reports, not for hot loops).
+    ///
+    /// - Precondition: `0 <= index < rows`.
     public func row(_ index: Int) -> [Float] {
         Array(scalars[index * rowWidth..<(index + 1) * rowWidth])
     }
@@ -96,6 +107,8 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     public var values: ArraySlice<Float> { scalars[0..<count] }
 
     /// A tensor holding rows `range` of this one (allocates).
+    ///
+    /// - Precondition: the tensor has a leading axis and `range` lies within `0..<rows`.
     public func rows(_ range: Range<Int>) -> Tensor {
         var newShape = shape
         newShape[0] = range.count

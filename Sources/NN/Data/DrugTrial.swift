@@ -16,18 +16,19 @@ public enum DrugTrial {
 
     /// Makes a trial with `outliersPerGroup` people per age group who react against the trend
     /// and `typicalPerGroup` who follow it: `(50, 1000)` gives the notes' 2100 training
-    /// samples, `(10, 200)` their 420 test samples. The order is shuffled.
+    /// samples, `(10, 200)` their 420 test samples. The order is shuffled. A negative count
+    /// counts as none.
     public static func make(outliersPerGroup: Int, typicalPerGroup: Int, seed: UInt64) -> Data {
         var generator = SeededGenerator(seed: seed, stream: 7)
         var people: [(age: Int, label: Float)] = []
         func age(_ range: ClosedRange<Int>) -> Int {
             range.lowerBound + Int(generator.next() % UInt64(range.count))
         }
-        for _ in 0..<outliersPerGroup {
+        for _ in 0..<max(outliersPerGroup, 0) {
             people.append((age(13...64), 1))
             people.append((age(65...100), 0))
         }
-        for _ in 0..<typicalPerGroup {
+        for _ in 0..<max(typicalPerGroup, 0) {
             people.append((age(13...64), 0))
             people.append((age(65...100), 1))
         }

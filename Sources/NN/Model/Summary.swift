@@ -10,8 +10,9 @@ extension Sequential {
     }
 
     /// The text `summary()` prints. The default width is Keras's on a pipe or an 80-column
-    /// terminal.
+    /// terminal; widths are kept within 20…10,000 characters, so that every column has room.
     public func summaryText(lineLength: Int = 76) -> String {
+        let lineLength = min(max(lineLength, 20), 10_000)
         let stops = [Int(Double(lineLength) * 0.45), Int(Double(lineLength) * 0.80), lineLength]
         let widths = [stops[0] - 1, stops[1] - stops[0] - 2, stops[2] - stops[1] - 1]
         func rule(_ left: String, _ fill: String, _ middle: String, _ right: String) -> String {
