@@ -128,7 +128,9 @@ struct Job {
             x: inputs, batchSize: batchSize, verbose: 0, communicator: world)
         guard world.isRoot else { return }
         if let path = options.predictionsOut { try DataFiles.write(predictions, to: path) }
-        if let labels = test?.y, labels.rowWidth == 1 || labels.rowWidth == predictions.rowWidth {
+        if let labels = test?.y, labels.rows == predictions.rows,
+            labels.rowWidth == 1 || labels.rowWidth == predictions.rowWidth
+        {
             model.output(Report.classification(predictions: predictions, labels: labels))
         }
     }

@@ -48,6 +48,14 @@ enum Launch {
     static func finish(_ world: any Communicator, _ work: () throws -> Void) -> Never {
         do {
             try work()
+        } catch  where world.size > 1 && GroupFailure.failedRanks != nil {
+            // Every rank stopped at the same step, which failed on some: the first of those
+            // says why, and all end without MPI_Abort (none waits in a collective).
+            let failed = GroupFailure.failedRanks ?? []
+            if world.rank == failed.first {
+                printError((world.rank != 0 ? "rank \(world.rank): " : "") + "\(error)")
+            }
+            Foundation.exit(1)
         } catch let error as ModelError where error.isSharedByAllRanks {
             if world.isRoot { printError(error.description) }
             Foundation.exit(1)

@@ -150,6 +150,76 @@ import Testing
         }
     }
 
+    static func errorLines(_ result: Runner.Result) -> [Substring] {
+        result.stderr.split(separator: "\n").filter { $0.hasPrefix("error:") }
+    }
+
+    /// Test data or data to predict from that differs between ranks (a file that is not the
+    /// same on every host) is refused in one line: each rank's rows would join the others'
+    /// (once a trap on rank 0 when the row counts differed).
+    @Test func differentTestOrPredictDataIsRefused() throws {
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: 20, in: folder, seed: 1)
+        let other = folder.appendingPathComponent("other")
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        let test = try Runner.writeDataset(samples: 12, in: other, seed: 2)
+        let common = [
+            "--x", data.x, "--y", data.y, "--layers", "3:softmax", "--epochs", "1", "--verbose",
+            "0",
+        ]
+        let evaluated = try Runner.mpiPair(
+            common + ["--test-x", data.x, "--test-y", data.y],
+            common + ["--test-x", test.x, "--test-y", test.y])
+        #expect(evaluated.status == 1)
+        #expect(
+            Self.errorLines(evaluated).count == 1
+                && evaluated.stderr.contains("error: rank 1 has different data to evaluate"),
+            "\(evaluated.stderr)")
+        let model = folder.appendingPathComponent("m.keras").path
+        let saved = try Runner.single(common + ["--save", model])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        let predicted = try Runner.mpiPair(
+            ["predict", "--model", model, "--x", data.x],
+            ["predict", "--model", model, "--x", test.x])
+        #expect(predicted.status == 1)
+        #expect(
+            Self.errorLines(predicted).count == 1
+                && predicted.stderr.contains("error: rank 1 has different data to predict from"),
+            "\(predicted.stderr)")
+    }
+
+    /// A mistake every rank makes (a flag that fits no data) is one line, as alone; one rank's
+    /// own failure (a checkpoint only its host has broken) is one line naming that rank.
+    @Test func errorOfTheGroupIsOneLine() throws {
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: 20, in: folder)
+        let common = [
+            "--x", data.x, "--y", data.y, "--layers", "3:softmax", "--epochs", "1", "--verbose",
+            "0",
+        ]
+        let everyRank = try Runner.mpi(2, common + ["--validation-split", "0.99"])
+        #expect(everyRank.status == 1)
+        #expect(
+            Self.errorLines(everyRank) == [
+                "error: validation_split=0.99 leaves no samples for training or validation out of 20."
+            ], "\(everyRank.stderr)")
+        let good = folder.appendingPathComponent("good").path
+        let bad = folder.appendingPathComponent("bad").path
+        _ = try Runner.single(common + ["--checkpoint-dir", good])
+        try FileManager.default.createDirectory(atPath: bad, withIntermediateDirectories: true)
+        let saved = try FileManager.default.contentsOfDirectory(atPath: good)
+        #expect(!saved.isEmpty)
+        for name in saved {
+            try Data("garbage".utf8).write(to: URL(fileURLWithPath: bad + "/" + name))
+        }
+        let oneRank = try Runner.mpiPair(
+            common + ["--checkpoint-dir", good, "--resume"],
+            common + ["--checkpoint-dir", bad, "--resume"])
+        #expect(oneRank.status == 1)
+        let lines = Self.errorLines(oneRank)
+        #expect(lines.count == 1 && lines[0].hasPrefix("error: rank 1: "), "\(oneRank.stderr)")
+    }
+
     @Test func missingFileOnEveryRankGivesOneErrorLine() throws {
         let result = try Runner.mpi(3, ["--x", "/nonexistent/x.npy", "--y", "/nonexistent/y.npy"])
         #expect(result.status == 1)

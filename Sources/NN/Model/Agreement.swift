@@ -1,3 +1,5 @@
+import Synchronization
+
 extension Sequential {
     /// What identifies a training run, for ranks to compare and checkpoints to record: the
     /// configuration, and a hash of the data (a pass over all of it).
@@ -28,6 +30,27 @@ extension Sequential {
                 "rank \(rank) has different training data (fingerprint "
                     + "\(Fingerprint.hex(datas[rank]))) than rank 0 (fingerprint "
                     + "\(Fingerprint.hex(datas[0])))")
+        }
+    }
+
+    /// Stops when ranks would evaluate or predict different things: other data, or other
+    /// weights (a model file that differs between hosts). Each rank's rows would silently join
+    /// the others' otherwise.
+    func checkSameInputs(_ samples: [any Samples], _ what: String, over world: any Communicator)
+        throws
+    {
+        guard world.size > 1 else { return }
+        let datas = try world.allgather(Fingerprint.of(samples))
+        if let rank = datas.firstIndex(where: { $0 != datas[0] }) {
+            throw CommunicatorError.mismatch(
+                "rank \(rank) has different data to \(what) (fingerprint "
+                    + "\(Fingerprint.hex(datas[rank]))) than rank 0 (fingerprint "
+                    + "\(Fingerprint.hex(datas[0])))")
+        }
+        let weights = try world.allgather(Fingerprint.of(store.values))
+        if let rank = weights.firstIndex(where: { $0 != weights[0] }) {
+            throw CommunicatorError.mismatch(
+                "rank \(rank) has different weights than rank 0; give every rank the same model")
         }
     }
 
@@ -70,6 +93,7 @@ extension Sequential {
 /// every rank throws (its own error, or one naming the first failing rank), so that none goes
 /// on into a collective the others will never reach.
 func together<T>(_ world: any Communicator, _ what: String, _ body: () throws -> T) throws -> T {
+    GroupFailure.record(nil)
     guard world.size >= 1, (0..<world.size).contains(world.rank) else {
         throw ModelError.invalidArgument(
             name: "communicator", value: "rank \(world.rank) of \(world.size)",
@@ -80,6 +104,8 @@ func together<T>(_ world: any Communicator, _ what: String, _ body: () throws ->
     do { result = try body() } catch { failure = error }
     if world.size > 1 {
         let failed = try world.allgather(failure == nil ? 0 : 1)
+        let ranks = failed.indices.filter { failed[$0] == 1 }
+        if !ranks.isEmpty { GroupFailure.record(ranks) }
         if failure == nil, let rank = failed.firstIndex(of: 1) {
             throw CommunicatorError.mismatch("rank \(rank) could not \(what) (it reports why)")
         }
@@ -87,6 +113,20 @@ func together<T>(_ world: any Communicator, _ what: String, _ body: () throws ->
     if let failure { throw failure }
     guard let result else { throw CommunicatorError.mismatch("could not \(what)") }
     return result
+}
+
+/// Which ranks failed the last step that every rank of a `fit`, `evaluate` or `predict` takes
+/// together (a check of the arguments and data, a checkpoint read). Every rank stops at that
+/// step and knows the same list, so a launcher can print one line for the group (the first
+/// failing rank's reason) and end every rank without aborting the job.
+public enum GroupFailure {
+    private static let state = Mutex<[Int]?>(nil)
+
+    /// The ranks whose part failed, or nil when the last such step succeeded on every rank or
+    /// ran on one rank.
+    public static var failedRanks: [Int]? { state.withLock { $0 } }
+
+    static func record(_ ranks: [Int]?) { state.withLock { $0 = ranks } }
 }
 
 extension Sequential {
@@ -120,7 +160,9 @@ enum Fingerprint {
         return hash
     }
 
-    static func of(_ samples: any Samples...) -> UInt64 {
+    static func of(_ samples: any Samples...) -> UInt64 { of(samples) }
+
+    static func of(_ samples: [any Samples]) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for sample in samples {
             for extent in sample.shape { hash = (hash ^ UInt64(extent)) &* 0x100_0000_01b3 }

@@ -14,6 +14,7 @@ extension Sequential {
         try Self.checkPositive(batchSize, "batch_size")
         try Self.checkVerbose(verbose)
         try together(communicator, "start evaluating") { try prepare(x: x, y: y) }
+        try checkSameInputs([x, y], "evaluate", over: communicator)
         let batchSize = try Self.effectiveBatch(batchSize, rows: x.rows)
         var progress = ProgressLog(
             verbose: communicator.isRoot ? verbose : 0,
@@ -71,6 +72,7 @@ extension Sequential {
         try Self.checkPositive(batchSize, "batch_size")
         try Self.checkVerbose(verbose)
         try together(communicator, "start predicting") { try prepare(x: x, y: nil) }
+        try checkSameInputs([x], "predict from", over: communicator)
         let batchSize = try Self.effectiveBatch(batchSize, rows: x.rows)
         let width = outputShape?.last ?? 0
         var progress = ProgressLog(
