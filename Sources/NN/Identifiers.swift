@@ -21,7 +21,10 @@ enum Identifiers {
         var best: (String, Int)?
         for candidate in candidates {
             let distance = editDistance(name.lowercased(), candidate.lowercased())
-            if distance <= 3, distance < (best?.1 ?? .max) { best = (candidate, distance) }
+            // Close means at most 3 edits, and at most half the name: "foo" is not "None".
+            if distance <= 3, distance * 2 <= candidate.count, distance < (best?.1 ?? .max) {
+                best = (candidate, distance)
+            }
         }
         return best?.0
     }

@@ -41,6 +41,7 @@ struct Options: ParsableArguments {
     var saveWeights: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Dense layers as units:activation[:l1=F][:l2=F], comma-separated; the input size comes from the data. Keras: Dense(units, activation=…, kernel_regularizer=l2(F)). Activations: \(ActivationFunction.names.joined(separator: ", ")). Default: 16:relu,32:relu:l2=0.01,2:sigmoid (the notes' model).",
             valueName: "spec"))
@@ -59,12 +60,14 @@ struct Options: ParsableArguments {
     var optimizer: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Learning rate. Keras: Adam(learning_rate=…). Default: the optimizer's Keras default (adam 0.001, sgd 0.01, rmsprop 0.001); the built-in example uses 0.0001.",
             valueName: "rate"))
     var learningRate: Float?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp("SGD momentum. Keras: SGD(momentum=…). Default: 0.", valueName: "value"))
     var momentum: Float = 0
 
@@ -78,12 +81,14 @@ struct Options: ParsableArguments {
     var metrics: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Global batch size, split over the MPI ranks. Keras: fit(batch_size=…). Default: 32; the built-in example uses 10.",
             valueName: "n"))
     var batchSize: Int?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Passes over the training data. Keras: fit(epochs=…). Default: 1; the built-in example uses 20.",
             valueName: "n"))
@@ -95,30 +100,35 @@ struct Options: ParsableArguments {
     var shuffle = true
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Seed for initial weights and shuffling; all ranks share it. Default: 0.",
             valueName: "n"))
     var seed: UInt64 = 0
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "0 silent, 1 progress bar on a terminal, 2 one line per epoch. Keras: fit(verbose=…). Default: 2.",
             valueName: "level"))
     var verbose: Int = 2
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Fraction of the training data, taken from the end before shuffling, used for val_ metrics. Keras: fit(validation_split=…). Default: 0.",
             valueName: "fraction"))
     var validationSplit: Double = 0
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Stop when the monitored loss (val_loss with --validation-split, else loss) has not improved for this many epochs, and restore the best weights. Keras: EarlyStopping(patience=…, restore_best_weights=True).",
             valueName: "epochs"))
     var earlyStoppingPatience: Int?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Halve the learning rate when the monitored loss has not improved for this many epochs. Keras: ReduceLROnPlateau(factor=0.5, patience=…).",
             valueName: "epochs"))
@@ -143,6 +153,7 @@ struct Options: ParsableArguments {
     var checkpointDir: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Also checkpoint every N steps (with --checkpoint-dir). Keras: BackupAndRestore(save_freq=N).",
             valueName: "steps"))
@@ -336,8 +347,8 @@ struct LayerSpec: Equatable {
             var spec = LayerSpec(units: units, activation: .linear, regularizer: nil)
             if parts.count > 1 { spec.activation = try ActivationFunction.named(parts[1]) }
             for option in parts.dropFirst(2) {
-                let pair = option.split(separator: "=")
-                guard pair.count == 2, let factor = Float(pair[1]), factor >= 0,
+                let pair = option.split(separator: "=", omittingEmptySubsequences: false)
+                guard pair.count == 2, let factor = Float(pair[1]), factor >= 0, factor.isFinite,
                     pair[0] == "l1" || pair[0] == "l2"
                 else {
                     throw .invalidArgument(

@@ -29,6 +29,7 @@ struct Predict: ParsableCommand {
     var predictionsOut: String?
 
     @Option(
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Samples per batch. Keras: predict(batch_size=…). Default: 32.", valueName: "n"))
     var batchSize: Int = 32
@@ -48,6 +49,11 @@ struct Predict: ParsableCommand {
     func predict() -> Never {
         let ((loaded, samples), world) = Launch.prepareOnEveryRank {
             () throws -> (Sequential, Tensor) in
+            // A .json config has no weights: its predictions would come from random ones.
+            guard model.hasSuffix(".keras") else {
+                throw ModelError.file(
+                    path: model, problem: "predict needs a .keras file, which holds the weights")
+            }
             let loaded = try Sequential.load(model)
             let samples = try DataFiles.read(x)
             try loaded.validate(x: samples, y: nil)

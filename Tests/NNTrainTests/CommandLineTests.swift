@@ -28,6 +28,7 @@ import Testing
             ("huge.csv", "1,2,1e39\n4,5,6\n7,8,9\n"),
             ("header.csv", "a,b,c\n"),
             ("y_fraction.csv", "0\n0.5\n1\n"),
+            ("quoted.csv", "\"age, years\",\"dose \"\"mg\"\"\",weight\n1,2,3\n4,5,6\n7,8,9\n"),
             ("x.txt2", "1\n"),
             ("bad.npy", "not numpy at all"),
         ]
@@ -131,7 +132,7 @@ import Testing
             name: "fractional labels",
             arguments: ["--x", path("x.csv"), "--y", path("y_fraction.csv")], status: 1,
             message:
-                "error: Received a label value of 0.5 (sample 1) which is outside the valid range of [0, 2) for an output of 2 units."
+                "error: Received a label value of 0.5 (sample 1), which is not a class index: labels must be whole numbers in [0, 2)."
         ),
         Case(
             name: "directory as data", arguments: ["--x", folder.path, "--y", path("y.csv")],
@@ -190,6 +191,35 @@ import Testing
                 "error: Invalid value for argument `learning_rate`. Expected a positive number. Received: learning_rate=-0.1"
         ),
         Case(
+            name: "negative seed", arguments: ["--seed", "-1"], status: 64,
+            message: "error: The value '-1' is invalid for '--seed <n>'"),
+        Case(
+            name: "negative batch size, separate value", arguments: ["--batch-size", "-1"],
+            status: 64,
+            message:
+                "error: Invalid value for argument `batch_size`. Expected a positive integer. Received: batch_size=-1"
+        ),
+        Case(
+            name: "regularizer with two equals signs",
+            arguments: ["--layers", "4:relu:l2==1,2:softmax"],
+            status: 64,
+            message:
+                "error: Invalid value for argument `layers`. Expected regularizers written l1=F or l2=F with F ≥ 0, such as 32:relu:l2=0.01. Received: layers=4:relu:l2==1"
+        ),
+        Case(
+            name: "far-off activation name", arguments: ["--layers", "4:foo,2:softmax"], status: 64,
+            message: "error: Unknown activation 'foo'."),
+        Case(
+            name: "too many units", arguments: ["--layers", "1000000:relu,1000000:relu"], status: 1,
+            message:
+                "error: Invalid value for argument `units`. Expected fewer than 2^31 weights in layer 'dense_1' (1000000 inputs × 1000000 units). Received: units=1000000"
+        ),
+        Case(
+            name: "predict from a config without weights",
+            arguments: ["predict", "--model", path("m.json"), "--x", path("x.csv")], status: 1,
+            message:
+                "error: \(path("m.json")): predict needs a .keras file, which holds the weights"),
+        Case(
             name: "bad regularizer", arguments: ["--layers", "4:relu:l3=0.1,2:softmax"], status: 64,
             message:
                 "error: Invalid value for argument `layers`. Expected regularizers written l1=F or l2=F with F ≥ 0, such as 32:relu:l2=0.01. Received: layers=4:relu:l3=0.1"
@@ -236,6 +266,17 @@ import Testing
         #expect(accuracy > 0.9)
         #expect(result.stdout.contains("Test accuracy: "))
         #expect(result.stdout.contains("Confusion matrix"))
+    }
+
+    /// A header cell may hold a comma inside quotes, and `""` inside quotes is one quote.
+    @Test func quotedHeaderCellsAreOneColumnEach() throws {
+        let result = try Runner.single([
+            "--x", Self.path("quoted.csv"), "--y", Self.path("y.csv"), "--layers", "2:softmax",
+            "--epochs", "1", "--verbose", "0",
+        ])
+        #expect(result.status == 0, "\(result.stderr)")
+        let cells = CSVFile.cells("\"age, years\", \"dose \"\"mg\"\"\" ,weight")
+        #expect(cells == ["age, years", "dose \"mg\"", "weight"])
     }
 
     @Test func writesPredictionsAndHistory() throws {

@@ -27,10 +27,7 @@ public enum CSVFile {
         for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
             lineNumber += 1
             if line.allSatisfy(\.isWhitespace) { continue }
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map {
-                $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(
-                    in: CharacterSet(charactersIn: "\""))
-            }
+            let cells = Self.cells(line)
             let numbers = cells.map { Float($0) }
             // A first row with no number at all names the columns.
             if width == nil, rows == 0, numbers.allSatisfy({ $0 == nil }) {
@@ -66,6 +63,36 @@ public enum CSVFile {
             throw .file(path: path, problem: "no data rows")
         }
         return Tensor(shape: [rows, width], scalars: scalars)
+    }
+
+    /// The cells of one line. Commas split them, except inside double quotes, where `""`
+    /// stands for one quote (RFC 4180); spaces around a cell do not count.
+    public static func cells(_ line: Substring) -> [String] {
+        var cells: [String] = [], cell = "", quoted = false
+        var index = line.startIndex
+        while index < line.endIndex {
+            let character = line[index]
+            index = line.index(after: index)
+            if quoted {
+                if character != "\"" {
+                    cell.append(character)
+                } else if index < line.endIndex, line[index] == "\"" {
+                    cell.append("\"")
+                    index = line.index(after: index)
+                } else {
+                    quoted = false
+                }
+            } else if character == "\"" {
+                quoted = true
+            } else if character == "," {
+                cells.append(cell.trimmingCharacters(in: .whitespaces))
+                cell = ""
+            } else {
+                cell.append(character)
+            }
+        }
+        cells.append(cell.trimmingCharacters(in: .whitespaces))
+        return cells
     }
 
     /// Writes `tensor` as CSV (one row per sample), atomically.

@@ -119,12 +119,16 @@ public final class Dense: ActivatedLayer {
                 name: "input_shape", value: ModelError.render(inputShape),
                 expected: "one feature axis: Dense takes rows of features")
         }
-        guard inputShape[0] > 0,
-            let count = Tensor.elementCount([inputShape[0], units]), count < 1 << 31
-        else {
+        guard inputShape[0] > 0 else {
             throw .invalidArgument(
                 name: "input_shape", value: ModelError.render(inputShape),
-                expected: "a positive feature count with fewer than 2^31 weights in the layer")
+                expected: "a positive feature count")
+        }
+        guard let count = Tensor.elementCount([inputShape[0], units]), count < 1 << 31 else {
+            throw .invalidArgument(
+                name: "units", value: String(units),
+                expected: "fewer than 2^31 weights in layer '\(name)' "
+                    + "(\(inputShape[0]) inputs × \(units) units)")
         }
         self.store = store
         inputs = inputShape[0]

@@ -25,6 +25,11 @@ public struct SparseCategoricalCrossentropy: Loss {
         }
         for (row, label) in targets.values.enumerated()
         where !(label >= 0 && label < Float(outputWidth) && label.rounded() == label) {
+            if label >= 0, label < Float(outputWidth) {
+                throw .invalidData(
+                    "Received a label value of \(Labels.render(label)) (sample \(row)), which is "
+                        + "not a class index: labels must be whole numbers in [0, \(outputWidth)).")
+            }
             throw .invalidData(
                 "Received a label value of \(Labels.render(label)) (sample \(row)) which is outside "
                     + "the valid range of [0, \(outputWidth)) for an output of \(outputWidth) units."

@@ -120,8 +120,16 @@ public class BaseOptimizer {
 
     public func importState(_ state: OptimizerState) throws(ModelError) {
         let current = variables
-        guard state.iterations >= 0, state.iterations < 1 << 53, state.learningRate.isFinite,
-            state.name == stateName, state.variables.count == current.count,
+        guard state.iterations >= 0, state.iterations < 1 << 53 else {
+            throw .weightsMismatch(
+                "The saved optimizer state counts \(state.iterations) steps, which is not a step "
+                    + "count (0 to 2^53).")
+        }
+        guard state.learningRate.isFinite else {
+            throw .weightsMismatch(
+                "The saved optimizer state has a learning rate of \(state.learningRate).")
+        }
+        guard state.name == stateName, state.variables.count == current.count,
             zip(state.variables, current).allSatisfy({ $0.count == $1.count }),
             state.scalars.count == scalars.count
         else {
