@@ -46,8 +46,9 @@ extension Sequential {
     public func loadWeights(_ path: String) throws {
         if path.hasSuffix(".keras") {
             let archive = try KerasFiles.openArchive(path)
-            try KerasFiles.withTemporaryFile(in: NSTemporaryDirectory() + "/x") {
-                temporary throws in
+            try KerasFiles.withTemporaryFile(
+                in: NSTemporaryDirectory() + "/x", reportingAs: path + " (model.weights.h5)"
+            ) { temporary throws in
                 try KerasFiles.extract("model.weights.h5", from: archive, path: path, to: temporary)
                 try KerasWeights.read(self, from: temporary, includeOptimizer: true)
             }
@@ -92,7 +93,9 @@ extension Sequential {
         guard model.isBuilt else {
             throw ModelError.file(path: path, problem: "the config does not give the input shape")
         }
-        try KerasFiles.withTemporaryFile(in: NSTemporaryDirectory() + "/x") { temporary throws in
+        try KerasFiles.withTemporaryFile(
+            in: NSTemporaryDirectory() + "/x", reportingAs: path + " (model.weights.h5)"
+        ) { temporary throws in
             try KerasFiles.extract("model.weights.h5", from: archive, path: path, to: temporary)
             try KerasWeights.read(model, from: temporary, includeOptimizer: true)
         }
@@ -119,12 +122,19 @@ enum KerasFiles {
     }
 
     /// Runs `body` with a temporary path beside `path` (same folder, so a rename is atomic),
-    /// removing the file afterwards.
-    static func withTemporaryFile<T>(in path: String, _ body: (String) throws -> T) throws -> T {
+    /// removing the file afterwards. A file error about the temporary file names `name`
+    /// instead (by default `path`): the user knows their file, not ours.
+    static func withTemporaryFile<T>(
+        in path: String, reportingAs name: String? = nil, _ body: (String) throws -> T
+    ) throws -> T {
         let folder = (path as NSString).deletingLastPathComponent
         let temporary = (folder.isEmpty ? "." : folder) + "/.nntrain-\(UUID().uuidString).tmp"
         defer { try? FileManager.default.removeItem(atPath: temporary) }
-        return try body(temporary)
+        do {
+            return try body(temporary)
+        } catch ModelError.file(let at, let problem) where at == temporary {
+            throw ModelError.file(path: name ?? path, problem: problem)
+        }
     }
 
     static func writeArchive(_ members: [(String, Data)], to path: String) throws {

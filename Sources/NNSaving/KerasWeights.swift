@@ -134,6 +134,16 @@ enum KerasWeights {
         try readOptimizer(model, file)
     }
 
+    /// Writes a warning line to standard error, once per job: from the first process of an
+    /// MPI or Slurm launch (every rank loads the same file), or from a process launched alone.
+    private static func warn(_ message: String) {
+        let environment = ProcessInfo.processInfo.environment
+        let rank = ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"].lazy
+            .compactMap { environment[$0] }.first
+        guard rank == nil || rank == "0" else { return }
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+
     /// Reads the optimizer state; the caller holds `hdf5Lock`.
     private static func readOptimizer(_ model: Sequential, _ file: HDF5File) throws(ModelError) {
         let count = try file.members(of: "optimizer/vars").count
@@ -144,11 +154,12 @@ enum KerasWeights {
         let layout = KerasOptimizers.layout(model.optimizer, state)
         let expected = 2 + layout.reduce(0) { $0 + $1.count } * slots.count + state.scalars.count
         guard count == expected else {
-            throw .file(
-                path: file.path,
-                problem:
-                    "the optimizer state has \(count) variables, a \(model.optimizer.name) optimizer for "
-                    + "this model has \(expected)")
+            // Keras loads the weights and skips an optimizer state of another shape (another
+            // optimizer, or AMSGrad against Adam), with this warning.
+            warn(
+                "Skipping variable loading for optimizer '\(model.optimizer.name)', because it has "
+                    + "\(expected) variables whereas the saved optimizer has \(count) variables.")
+            return
         }
         state.iterations = try file.readInt("optimizer/vars/0")
         state.learningRate =

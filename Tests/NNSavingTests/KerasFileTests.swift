@@ -213,6 +213,50 @@ import Testing
         }
     }
 
+    /// Weights saved with one optimizer load into a model compiled with another: the weights
+    /// arrive, the other optimizer's state is skipped, as Keras skips it (with a warning).
+    @Test func optimizerStateOfAnotherOptimizerIsSkipped() throws {
+        func model(_ optimizer: any Optimizer) throws -> Sequential {
+            let m = Sequential([Dense(3, inputShape: [2], activation: "softmax")])
+            try m.compile(optimizer: optimizer, loss: "sparse_categorical_crossentropy")
+            return m
+        }
+        let x = Tensor(shape: [6, 2], scalars: (0..<12).map { Float($0 % 5) / 5 })
+        let y = Tensor((0..<6).map { Float($0 % 3) })
+        let trained = try model(Adam())
+        try trained.fit(x: x, y: y, batchSize: 2, epochs: 1, verbose: 0)
+        let path = scratchPath("adam.weights.h5")
+        try trained.saveWeights(path)
+        let other = try model(SGD(momentum: 0.9))
+        try other.loadWeights(path)
+        #expect(other.getWeights() == trained.getWeights())
+        #expect(other.optimizer.iterations == 0)
+        // The same optimizer takes the state.
+        let same = try model(Adam())
+        try same.loadWeights(path)
+        #expect(same.optimizer.exportState() == trained.optimizer.exportState())
+    }
+
+    /// A problem inside an archive's weights names the archive the user gave, not the
+    /// temporary file it was unpacked to; saving an unbuilt model writes no weights.
+    @Test func archiveProblemsNameTheArchive() throws {
+        let small = Sequential([Dense(2, inputShape: [3])])
+        try small.compile(loss: "mse")
+        let path = scratchPath("small.keras")
+        try small.save(path)
+        let other = Sequential([Dense(4, inputShape: [3])])
+        try other.compile(loss: "mse")
+        let error = #expect(throws: ModelError.self) { try other.loadWeights(path) }
+        let text = error.map { "\($0)" } ?? ""
+        #expect(text.hasPrefix(path + " (model.weights.h5): "), "\(text)")
+        let missing = scratchPath("no-such-folder") + "/m.keras"
+        let saveError = #expect(throws: ModelError.self) { try small.save(missing) }
+        #expect(saveError.map { "\($0)".hasPrefix(missing + ": ") } == true)
+        let unbuilt = Sequential([Dense(2)])
+        try unbuilt.compile(loss: "mse")
+        try unbuilt.saveWeights(scratchPath("unbuilt.weights.h5"))
+    }
+
     @Test func weightsOfAnotherShapeAreNamed() throws {
         let model = Sequential([Dense(4, inputShape: [1]), Dense(32), Dense(2)])
         try model.build(inputShape: [1])
