@@ -42,7 +42,10 @@ struct Job {
         if let path = options.initialWeights { try model.loadWeights(path) }
         try model.validate(x: x, y: y)
         if let test {
-            try model.validate(x: test.x, y: test.y)
+            // The library's words are about fit's x and y: say which files they mean.
+            do { try model.validate(x: test.x, y: test.y) } catch {
+                throw ModelError.invalidData("--test-x/--test-y: \(error)")
+            }
         }
         // A NaN or infinite loss ends the run at that step, before a checkpoint could keep it.
         model.failOnNonFiniteLoss = true

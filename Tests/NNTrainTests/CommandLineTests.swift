@@ -215,6 +215,15 @@ import Testing
                 "error: Invalid value for argument `units`. Expected fewer than 2^31 weights in layer 'dense_1' (1000000 inputs × 1000000 units). Received: units=1000000"
         ),
         Case(
+            name: "test sample counts differ",
+            arguments: [
+                "--x", path("x.csv"), "--y", path("y.csv"), "--test-x", path("x.csv"), "--test-y",
+                path("y2.csv"),
+            ], status: 1,
+            message:
+                "error: --test-x/--test-y: Data cardinality is ambiguous. Make sure all arrays contain the same number of samples. 'x' sizes: 3, 'y' sizes: 2"
+        ),
+        Case(
             name: "predict from a config without weights",
             arguments: ["predict", "--model", path("m.json"), "--x", path("x.csv")], status: 1,
             message:

@@ -99,8 +99,9 @@ public enum NumpyFile {
             throw .file(
                 path: path,
                 problem:
-                    "row \(index / width + 1), column \(index % width + 1) is \(values[index]); "
-                    + "data must be finite")
+                    "row \(index / width + 1), column \(index % width + 1) is \(values[index])"
+                    + (values[index].isNaN ? "" : " (infinite, or beyond float32's range)")
+                    + "; data must be finite")
         }
     }
 
@@ -169,6 +170,10 @@ public enum NumpyFile {
     private static func parseShape(_ text: String, fail: (String) -> ModelError) throws(ModelError)
         -> [Int]
     {
+        guard text.hasPrefix("("), text.hasSuffix(")") else {
+            throw fail(
+                "malformed shape \(text) in the .npy header: expected a tuple such as (60, 3)")
+        }
         let inner = text.dropFirst().dropLast()
         var shape: [Int] = []
         for part in inner.split(separator: ",") {

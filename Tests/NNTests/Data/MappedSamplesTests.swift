@@ -53,7 +53,10 @@ import TestSupport
         let path = try Self.write(Tensor(shape: [30, 3], scalars: scalars))
         #expect(
             throws: ModelError.file(
-                path: path, problem: "row 3, column 2 is inf; data must be finite")
+                path: path,
+                problem:
+                    "row 3, column 2 is inf (infinite, or beyond float32's range); data must be finite"
+            )
         ) {
             _ = try NumpyFile.map(path)
         }
