@@ -148,7 +148,9 @@ enum KerasWeights {
     private static func readOptimizer(_ model: Sequential, _ file: HDF5File) throws(ModelError) {
         let count = try file.members(of: "optimizer/vars").count
         if count == 0 { return }
-        model.prepareOptimizer()
+        // Sized for this model already, its state stays until the file's replaces it (a skipped
+        // state leaves it as it was, as Keras does).
+        if !model.hasOptimizerState { model.prepareOptimizer() }
         var state = model.optimizer.exportState()
         let slots = model.weightSlots
         let layout = KerasOptimizers.layout(model.optimizer, state)

@@ -41,7 +41,6 @@ struct Options: ParsableArguments {
     var saveWeights: String?
 
     @Option(
-        parsing: .unconditional,
         help: ArgumentHelp(
             "Dense layers as units:activation[:l1=F][:l2=F], comma-separated; the input size comes from the data. Keras: Dense(units, activation=…, kernel_regularizer=l2(F)). Activations: \(ActivationFunction.names.joined(separator: ", ")). Default: 16:relu,32:relu:l2=0.01,2:sigmoid (the notes' model).",
             valueName: "spec"))

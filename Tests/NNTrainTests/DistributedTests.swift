@@ -188,6 +188,28 @@ import Testing
             "\(predicted.stderr)")
     }
 
+    /// Weights files whose optimizer states differ between hosts: the weights are broadcast,
+    /// the states are not, so training refuses to start.
+    @Test func differentOptimizerStatesAreRefused() throws {
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: 20, in: folder)
+        let common = [
+            "--x", data.x, "--y", data.y, "--layers", "3:softmax", "--verbose", "0",
+        ]
+        let one = folder.appendingPathComponent("one.weights.h5").path
+        let two = folder.appendingPathComponent("two.weights.h5").path
+        _ = try Runner.single(common + ["--epochs", "1", "--save-weights", one])
+        _ = try Runner.single(common + ["--epochs", "2", "--save-weights", two])
+        let result = try Runner.mpiPair(
+            common + ["--initial-weights", one], common + ["--initial-weights", two])
+        #expect(result.status == 1)
+        #expect(
+            Self.errorLines(result) == [
+                "error: rank 1 starts with a different optimizer state (step count or moments) than "
+                    + "rank 0; give every rank the same weights file"
+            ], "\(result.stderr)")
+    }
+
     /// A mistake every rank makes (a flag that fits no data) is one line, as alone; one rank's
     /// own failure (a checkpoint only its host has broken) is one line naming that rank.
     @Test func errorOfTheGroupIsOneLine() throws {

@@ -33,6 +33,25 @@ extension Sequential {
         }
     }
 
+    /// Stops when ranks start training from different optimizer states (a weights file with
+    /// one, read on one host only): the weights are broadcast from rank 0, the state is not,
+    /// and the ranks' steps would differ from the first.
+    func checkOptimizerState(over world: any Communicator) throws {
+        guard world.size > 1 else { return }
+        let state = optimizer.exportState()
+        var hash = Fingerprint.of(
+            "\(state.name) \(state.iterations) \(state.learningRate) \(state.scalars)")
+        for variable in state.variables {
+            hash = (hash &* 0x100_0000_01b3) ^ Fingerprint.of(variable)
+        }
+        let hashes = try world.allgather(hash)
+        if let rank = hashes.firstIndex(where: { $0 != hashes[0] }) {
+            throw CommunicatorError.mismatch(
+                "rank \(rank) starts with a different optimizer state (step count or moments) than "
+                    + "rank 0; give every rank the same weights file")
+        }
+    }
+
     /// Stops when ranks would evaluate or predict different things: other data, or other
     /// weights (a model file that differs between hosts). Each rank's rows would silently join
     /// the others' otherwise.

@@ -89,6 +89,7 @@ extension Sequential {
                 x: trainX, y: trainY, batchSize: batchSize, epochs: epochs, shuffle: shuffle)
             : (configuration: 0, data: 0)
         try checkAgreement(fingerprints, over: communicator)
+        try checkOptimizerState(over: communicator)
         var values = store.values
         try communicator.broadcast(&values, from: 0)
         store.values = values
@@ -167,6 +168,8 @@ extension Sequential {
             }
             var dictionary = Logs(logs)
             for callback in callbacks { try callback.onEpochEnd(epoch, logs: &dictionary) }
+            // Before this epoch's checkpoint records a model a callback has just changed.
+            try trainer.checkUnchanged()
             // Keras's order: training keys sorted, then val_ keys, then what callbacks added.
             let known = Set(logs.map(\.key))
             let finalLogs =

@@ -87,12 +87,12 @@ public final class Sequential {
     var shuffleGenerator: SeededGenerator
     /// Counts `add`, `build` and `compile`: a `fit` under way stops if a callback changes it.
     private(set) var structureVersion = 0
-    /// A layer this model cannot use (held by another model, or listed twice), reported by
-    /// `compile` and `build`.
-    private var layerError: ModelError?
+    /// The name of a layer listed twice in this model, reported by `compile` and `build`.
+    private var repeatedLayer: String?
 
-    /// Which model holds each layer. A layer keeps where its weights sit in its model's store,
-    /// so one layer object cannot serve two models, or two places in one model.
+    /// Which model holds each layer. A layer keeps where its weights sit in the store of the
+    /// model that built it, so one layer object cannot serve two models, or two places in one.
+    /// A model takes its layers when it builds them and lets them go when it is freed.
     private static let owners = Mutex<[ObjectIdentifier: ObjectIdentifier]>([:])
 
     /// Makes a model from a list of layers. Keras: `Sequential(layers=None, name=None)`.
@@ -101,44 +101,51 @@ public final class Sequential {
         self.name = name ?? LayerNames.unique("sequential")
         shuffleGenerator = SeededGenerator(seed: 0, stream: 2)
         for layer in layers {
-            claim(layer)
+            noteRepeat(layer)
             self.layers.append(layer)
         }
     }
 
     deinit {
         let me = ObjectIdentifier(self)
+        let ids = layers.map { ObjectIdentifier($0) }
         Self.owners.withLock { owners in
-            for layer in layers where owners[ObjectIdentifier(layer)] == me {
-                owners[ObjectIdentifier(layer)] = nil
-            }
+            for id in ids where owners[id] == me { owners[id] = nil }
         }
     }
 
-    /// Records this model as `layer`'s holder, or the reason it cannot be.
-    private func claim(_ layer: any Layer) {
-        let me = ObjectIdentifier(self), id = ObjectIdentifier(layer)
-        let repeated = layers.contains { ObjectIdentifier($0) == id }
-        let holder = Self.owners.withLock { owners in
-            let holder = owners[id] ?? me
-            if holder == me { owners[id] = me }
-            return holder
+    private func noteRepeat(_ layer: any Layer) {
+        if repeatedLayer == nil, layers.contains(where: { $0 === layer }) {
+            repeatedLayer = layer.name
         }
-        guard layerError == nil else { return }
-        if repeated {
-            layerError = .unsupported(
-                "Layer '\(layer.name)' appears twice in model '\(name)'. A layer takes one place "
+    }
+
+    /// Makes this model the holder of its layers, before it builds them into its store.
+    private func claimLayers() throws(ModelError) {
+        if let repeatedLayer {
+            throw .unsupported(
+                "Layer '\(repeatedLayer)' appears twice in model '\(name)'. A layer takes one place "
                     + "in one model: make a new layer for each place.")
-        } else if holder != me {
-            layerError = .unsupported(
-                "Layer '\(layer.name)' already belongs to another model. A layer takes one place "
-                    + "in one model: make a new layer for model '\(name)'.")
+        }
+        let me = ObjectIdentifier(self)
+        let ids = layers.map { ObjectIdentifier($0) }
+        let taken: Int? = Self.owners.withLock { owners in
+            if let index = ids.firstIndex(where: { owners[$0].map { $0 != me } ?? false }) {
+                return index
+            }
+            for id in ids { owners[id] = me }
+            return nil
+        }
+        if let taken {
+            throw .unsupported(
+                "Layer '\(layers[taken].name)' already belongs to another model. A layer takes one "
+                    + "place in one model: make a new layer for model '\(name)'.")
         }
     }
 
     /// Appends a layer. Keras: `model.add(layer)`.
     public func add(_ layer: any Layer) {
-        claim(layer)
+        noteRepeat(layer)
         structureVersion += 1
         layers.append(layer)
         if inputShape != nil {
@@ -166,7 +173,7 @@ public final class Sequential {
             throw .invalidArgument(
                 name: "layers", value: "[]", expected: "at least one layer in the model")
         }
-        if let layerError { throw layerError }
+        try claimLayers()
         guard inputShape.count == 1, inputShape[0] > 0 else {
             throw .invalidArgument(
                 name: "input_shape", value: ModelError.render(inputShape),
@@ -215,7 +222,7 @@ public final class Sequential {
     public func compile(
         optimizer: any Optimizer = RMSprop(), loss: any Loss, metrics: [String] = []
     ) throws(ModelError) {
-        if let layerError { throw layerError }
+        try claimLayers()
         for layer in layers { if let error = layer.configurationError { throw error } }
         for metric in metrics { try Metrics.validate(metric) }
         try (optimizer as? BaseOptimizer)?.schedule?.validate()

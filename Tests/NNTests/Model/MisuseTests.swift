@@ -85,6 +85,21 @@ import Testing
         #expect(try Self.fitted(first) == Self.fitted(reference))
     }
 
+    /// A model made while another still holds its layers may use them once that one is gone
+    /// (a variable given a new model from the same layers).
+    @Test func layersPassToTheNextModelWhenTheFirstIsFreed() throws {
+        let layers: [any Layer] = [Dense(3, inputShape: [2], activation: "softmax")]
+        var first: Sequential? = Sequential(layers)
+        try first?.compile(loss: "sparse_categorical_crossentropy")
+        let second = Sequential(layers)
+        #expect(throws: ModelError.self) {
+            try second.compile(loss: "sparse_categorical_crossentropy")
+        }
+        first = nil
+        try second.compile(loss: "sparse_categorical_crossentropy")
+        #expect(try second.predict(x: Self.x, verbose: 0).shape == [12, 3])
+    }
+
     /// A layer is free again once its model is gone.
     @Test func layerOfAReleasedModelCanBeReused() throws {
         let layer = Dense(3, inputShape: [2], activation: "softmax")
@@ -99,12 +114,12 @@ import Testing
 
     /// Adding a layer, compiling or building, or swapping the optimizer from a callback stops
     /// `fit` with an error instead of running on buffers laid out for the old model.
-    @Test(arguments: ["add", "compile", "build", "optimizer"])
-    func changingTheModelDuringFitIsRefused(_ change: String) throws {
+    /// (At a step's end, or at the last epoch's end, before its checkpoint is written.)
+    @Test(arguments: ["add", "compile", "build", "optimizer"], [false, true])
+    func changingTheModelDuringFitIsRefused(_ change: String, atEpochEnd: Bool) throws {
         let model = Self.model()
         try model.compile(optimizer: "adam", loss: "sparse_categorical_crossentropy")
-        let callback = LambdaCallback(onTrainBatchEnd: { step, _ in
-            guard step == 1 else { return }
+        let apply = { () throws -> Void in
             switch change {
             case "add": model.add(Dense(3, activation: "softmax"))
             case "compile":
@@ -112,10 +127,18 @@ import Testing
             case "build": try model.build(inputShape: [2])
             default: model.optimizer = SGD()
             }
-        })
+        }
+        let callback =
+            atEpochEnd
+            ? LambdaCallback(onEpochEnd: { _, _ in try apply() })
+            : LambdaCallback(onTrainBatchEnd: { step, _ in if step == 1 { try apply() } })
+        let folder = scratchPath("changed")
         #expect(throws: ModelError.self) {
             try model.fit(
-                x: Self.x, y: Self.y, batchSize: 4, epochs: 2, verbose: 0, callbacks: [callback],
+                x: Self.x, y: Self.y, batchSize: 4, epochs: atEpochEnd ? 1 : 2, verbose: 0,
+                callbacks: [
+                    callback, BackupAndRestore(directory: folder, deleteCheckpoint: false),
+                ],
                 validationSplit: 0.25)
         }
     }
