@@ -28,7 +28,7 @@ public enum Matmul {
 
 /// Sets how many threads OpenBLAS uses for the rest of the process.
 public func setBLASThreads(_ count: Int) {
-    openblas_set_num_threads(Int32(max(1, count)))
+    openblas_set_num_threads(Int32(clamping: max(1, count)))
 }
 
 /// The OpenBLAS kernel family in use ("Haswell", "SkylakeX", ...): OpenBLAS picks it for the CPU

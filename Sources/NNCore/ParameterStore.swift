@@ -40,7 +40,11 @@ public final class ParameterStore {
     public var count: Int { values.count }
 
     /// Reserves `shape.product` weights and returns where they live.
+    ///
+    /// - Precondition: `Tensor.elementCount(shape)` is not nil (no negative extent, no
+    ///   overflow); a layer checks its shapes before it allocates, as `Dense` does.
     public func allocate(shape: Shape) -> Slot {
+        precondition(Tensor.elementCount(shape) != nil, "allocate(shape: \(shape))")
         let slot = Slot(offset: values.count, shape: shape)
         values.append(contentsOf: repeatElement(0, count: slot.count))
         slots.append(slot)

@@ -38,17 +38,21 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
         return Tensor(shape: shape, scalars: scalars)
     }
 
-    /// The number of values a shape holds, or `nil` for a negative extent or an overflow
-    /// (shapes read from files are checked with this before anything is allocated).
+    /// The number of values a shape holds, or `nil` for a negative extent or an overflow, of
+    /// the whole or of one row (shapes read from files are checked with this before anything
+    /// is allocated).
     public static func elementCount(_ shape: Shape) -> Int? {
-        var count = 1
-        for extent in shape {
+        var row = 1
+        for extent in shape.dropFirst() {
             guard extent >= 0 else { return nil }
-            let (product, overflow) = count.multipliedReportingOverflow(by: extent)
+            let (product, overflow) = row.multipliedReportingOverflow(by: extent)
             if overflow { return nil }
-            count = product
+            row = product
         }
-        return count
+        guard let first = shape.first else { return 1 }
+        guard first >= 0 else { return nil }
+        let (count, overflow) = first.multipliedReportingOverflow(by: row)
+        return overflow ? nil : count
     }
 
     /// Makes a 2-D tensor from rows of equal length, as `np.array([[…], […]])` does.

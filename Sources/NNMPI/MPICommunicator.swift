@@ -33,6 +33,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     /// - Throws: `CommunicatorError.mpi` when `MPI_Init` fails.
     public static func world() throws(CommunicatorError) -> MPICommunicator {
         if let shared { return shared }
+        try checkLive("MPI_Init")
         if nn_mpi_initialized() == 0 {
             try check(nn_mpi_init(), "MPI_Init")
             atexit { MPICommunicator.finalize() }
@@ -61,6 +62,24 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     public static var isLaunchedByMPI: Bool { launchRank != nil }
 
     /// MPI counts are 32-bit: larger buffers are refused rather than truncated.
+    /// Refuses a collective after `finalize()`: OpenMPI ends the process on any call made then.
+    private static func checkLive(_ call: String) throws(CommunicatorError) {
+        guard nn_mpi_finalized() == 0 else {
+            throw .mpi(
+                call: call, code: -1,
+                message: "MPI was finalized; no collective can run after MPICommunicator.finalize()"
+            )
+        }
+    }
+
+    /// A root rank as MPI takes it, when it names a rank of the group.
+    private func root(_ root: Int, _ call: String) throws(CommunicatorError) -> Int32 {
+        guard (0..<size).contains(root) else {
+            throw .mpi(call: call, code: -1, message: "root \(root) is not a rank of \(size)")
+        }
+        return Int32(root)
+    }
+
     private static func count(_ n: Int, _ call: String) throws(CommunicatorError) -> Int32 {
         guard n <= Int(Int32.max) else {
             throw .mpi(call: call, code: -1, message: "\(n) values exceed MPI's 32-bit count")
@@ -82,6 +101,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         _ buffer: inout [Element], using call: (UnsafeMutablePointer<Element>?, Int32) -> Int32
     ) throws(CommunicatorError) {
         guard size > 1 else { return }
+        try Self.checkLive("MPI_Allreduce")
         let count = try Self.count(buffer.count, "MPI_Allreduce")
         let rc = buffer.withUnsafeMutableBufferPointer { call($0.baseAddress, count) }
         try Self.check(rc, "MPI_Allreduce")
@@ -89,18 +109,22 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
 
     public func broadcast(_ buffer: inout [Float], from root: Int) throws(CommunicatorError) {
         guard size > 1 else { return }
+        try Self.checkLive("MPI_Bcast")
+        let root = try self.root(root, "MPI_Bcast")
         let count = try Self.count(buffer.count, "MPI_Bcast")
         let rc = buffer.withUnsafeMutableBufferPointer {
-            nn_mpi_broadcast_float($0.baseAddress, count, Int32(root))
+            nn_mpi_broadcast_float($0.baseAddress, count, root)
         }
         try Self.check(rc, "MPI_Bcast")
     }
 
     public func gather(_ values: [Float], to root: Int) throws(CommunicatorError) -> [Float] {
         guard size > 1 else { return values }
+        try Self.checkLive("MPI_Gather")
+        let root = try self.root(root, "MPI_Gather")
         let count = try Self.count(values.count, "MPI_Gather")
         var counts = [Int32](repeating: 0, count: size)
-        try Self.check(nn_mpi_gather_int(count, &counts, Int32(root)), "MPI_Gather")
+        try Self.check(nn_mpi_gather_int(count, &counts, root), "MPI_Gather")
         // Only root receives the counts (the others hold zeros). The total is checked before
         // any 32-bit offset is formed, so every offset below fits.
         let total = counts.reduce(0) { $0 + Int($1) }
@@ -111,7 +135,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         let rc = values.withUnsafeBufferPointer { send in
             all.withUnsafeMutableBufferPointer { receive in
                 nn_mpi_gatherv_float(
-                    send.baseAddress, count, receive.baseAddress, counts, offsets, Int32(root))
+                    send.baseAddress, count, receive.baseAddress, counts, offsets, root)
             }
         }
         try Self.check(rc, "MPI_Gatherv")
@@ -119,6 +143,8 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     public func allgather(_ value: UInt64) throws(CommunicatorError) -> [UInt64] {
+        guard size > 1 else { return [value] }
+        try Self.checkLive("MPI_Allgather")
         var values = [UInt64](repeating: 0, count: size)
         try Self.check(nn_mpi_allgather_uint64(value, &values), "MPI_Allgather")
         return values

@@ -5,7 +5,9 @@ import NN
 /// improves. Keras: `ModelCheckpoint(filepath, monitor="val_loss", save_best_only=False,
 /// save_weights_only=False, mode="auto")`.
 ///
-/// `filepath` may contain `{epoch}` (from 1), replaced as Keras does. Files are `.keras`
+/// `filepath` may contain fields as Keras's `filepath.format(epoch=…, **logs)` reads them:
+/// `{epoch}` (from 1), a log key such as `{val_loss}`, each with an optional format of the form
+/// `[0][width][.precision][d|f|e]` (`{epoch:02d}`, `{val_loss:.2f}`). Files are `.keras`
 /// archives, or `.weights.h5` with `saveWeightsOnly`, written atomically by rank 0.
 public final class ModelCheckpoint: Callback {
     public let filepath: String
@@ -17,7 +19,8 @@ public final class ModelCheckpoint: Callback {
     private weak var model: Sequential?
 
     /// - Parameter mode: `"auto"`, `"min"` or `"max"`; auto means larger is better for
-    ///   accuracy, AUC, precision and recall, smaller otherwise.
+    ///   accuracy, AUC, precision and recall, smaller otherwise. Another value counts as auto,
+    ///   as in Keras.
     public init(
         filepath: String, monitor: String = "val_loss", saveBestOnly: Bool = false,
         saveWeightsOnly: Bool = false, mode: String = "auto"
@@ -29,7 +32,7 @@ public final class ModelCheckpoint: Callback {
         let key = monitor.lowercased()
         maximize =
             mode == "max"
-            || (mode == "auto"
+            || (mode != "min"
                 && ["acc", "auc", "precision", "recall"].contains { key.contains($0) })
     }
 
@@ -51,12 +54,74 @@ public final class ModelCheckpoint: Callback {
         guard let model else { return }
         if saveBestOnly {
             // Every rank decides from the same reduced logs; only rank 0 writes.
-            guard let current = logs[monitor] else { return }
+            // A NaN never improves on anything (Keras starts from ±inf and compares).
+            guard let current = logs[monitor], !current.isNaN else { return }
             if let best, maximize ? !(current > best) : !(current < best) { return }
             best = current
         }
         guard model.isWritingRank else { return }
-        let path = filepath.replacingOccurrences(of: "{epoch}", with: String(epoch + 1))
+        let path = try Self.format(filepath, epoch: epoch + 1, logs: logs)
         if saveWeightsOnly { try model.saveWeights(path) } else { try model.save(path) }
+    }
+
+    /// `filepath` with its `{name[:format]}` fields filled from `epoch` and `logs`.
+    static func format(_ filepath: String, epoch: Int, logs: Logs) throws(ModelError) -> String {
+        var result = "", rest = Substring(filepath)
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}") else {
+                throw fail(filepath, "a '{' without its '}'")
+            }
+            let field = rest[rest.index(after: open)..<close]
+            rest = rest[rest.index(after: close)...]
+            let parts = field.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(parts[0])
+            let value: Double
+            if name == "epoch" {
+                value = Double(epoch)
+            } else if let logged = logs[name] {
+                value = logged
+            } else {
+                throw fail(filepath, "'\(name)' is neither epoch nor a key of this epoch's logs")
+            }
+            guard
+                let text = render(
+                    value, spec: parts.count > 1 ? parts[1] : nil, integer: name == "epoch")
+            else {
+                throw fail(filepath, "'\(parts[1])' is not a format such as 02d or .2f")
+            }
+            result += text
+        }
+        return result + rest
+    }
+
+    private static func fail(_ filepath: String, _ reason: String) -> ModelError {
+        .invalidArgument(
+            name: "filepath", value: filepath,
+            expected: "fields {epoch} or {log_key}, with formats such as {epoch:02d} ({reason})"
+                .replacingOccurrences(of: "{reason}", with: reason))
+    }
+
+    /// Python's format of `value` for `spec` (`[0][width][.precision][d|f|e]`), or nil.
+    private static func render(_ value: Double, spec: Substring?, integer: Bool) -> String? {
+        guard let spec, !spec.isEmpty else { return integer ? String(Int(value)) : "\(value)" }
+        guard let match = spec.wholeMatch(of: #/(0?)(\d*)(?:\.(\d+))?([dfe]?)/#) else { return nil }
+        let (zero, width, precision, type) = (match.1, match.2, match.3, match.4)
+        guard width.count <= 3, (precision?.count ?? 0) <= 2 else { return nil }
+        var flags = "%"
+        if !zero.isEmpty { flags += "0" }
+        flags += width
+        switch type {
+        case "d":
+            guard value.isFinite, abs(value) < 1e18 else { return nil }
+            return String(format: flags + "lld", Int64(value.rounded()))
+        case "e":
+            return String(format: flags + "." + (precision ?? "6") + "e", value)
+        default:
+            if type.isEmpty, precision == nil, integer {
+                return String(format: flags + "lld", Int64(value))
+            }
+            return String(format: flags + "." + (precision ?? "6") + "f", value)
+        }
     }
 }

@@ -33,6 +33,32 @@ import TestSupport
         #expect(try loadModel(folder + "/m-3.keras").getWeights() == model.getWeights())
     }
 
+    /// Fields as Python's `str.format` fills them: `{epoch:02d}`, `{loss:.2f}`; an unknown key
+    /// is refused, as Keras refuses it.
+    @Test func filepathFieldsTakePythonFormats() throws {
+        let folder = scratchPath("mcf")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let model = try Self.model()
+        let history = try model.fit(
+            x: Self.x, y: Self.y, batchSize: 4, epochs: 2, verbose: 0,
+            callbacks: [
+                ModelCheckpoint(
+                    filepath: folder + "/m-{epoch:02d}-{loss:.2f}-{accuracy}.weights.h5",
+                    saveWeightsOnly: true)
+            ])
+        for epoch in 1...2 {
+            let loss = try #require(history.history["loss"]?[epoch - 1])
+            let accuracy = try #require(history.history["accuracy"]?[epoch - 1])
+            let name = String(format: "/m-%02d-%.2f-", epoch, loss) + "\(accuracy).weights.h5"
+            #expect(FileManager.default.fileExists(atPath: folder + name), "\(name)")
+        }
+        #expect(throws: ModelError.self) {
+            try Self.model().fit(
+                x: Self.x, y: Self.y, batchSize: 4, verbose: 0,
+                callbacks: [ModelCheckpoint(filepath: folder + "/m-{val_los}.keras")])
+        }
+    }
+
     /// With save_best_only the file holds the weights of the best epoch, as Keras keeps them.
     @Test func bestOnlyKeepsTheBestEpochsWeights() throws {
         let path = scratchPath("best.weights.h5")

@@ -67,6 +67,12 @@ public final class CSVLogger: Callback {
     public func setModel(_ model: Sequential) { self.model = model }
 
     public func onTrainBegin() throws {
+        // Keras's CSV writer takes a one-character delimiter.
+        guard separator.count == 1, separator != "\"", separator != "\n", separator != "\r" else {
+            throw ModelError.invalidArgument(
+                name: "separator", value: "\"\(separator)\"",
+                expected: "one character other than a quote or a line break")
+        }
         keys = nil
         text = ""
         if append, let existing = try? String(contentsOfFile: path, encoding: .utf8) {

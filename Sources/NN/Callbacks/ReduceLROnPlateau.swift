@@ -56,7 +56,7 @@ public final class ReduceLROnPlateau: Callback {
         if better {
             best = current
             wait = 0
-        } else if cooldownCounter == 0 {
+        } else if cooldownCounter <= 0 {
             wait += 1
             if wait >= patience {
                 let old = model.optimizer.learningRate

@@ -31,12 +31,20 @@ struct Checkpoint {
     var order: [Int]
 
     static let magic = Array("NNTRAIN-CHECKPOINT 1\n".utf8)
+    /// How NaN and infinities travel in the header's JSON.
+    static let nonFinite = JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(
+        positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    static let nonFiniteDecoding = JSONDecoder.NonConformingFloatDecodingStrategy
+        .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
 
     func encoded() throws -> Data {
         var header = self.header
         let variables = header.optimizer.variables
         header.optimizer.variables = variables.map { _ in [] }
-        let json = try JSONEncoder().encode(header)
+        let encoder = JSONEncoder()
+        // A history may hold NaN (a loss that diverged without stopping the run).
+        encoder.nonConformingFloatEncodingStrategy = Self.nonFinite
+        let json = try encoder.encode(header)
         var data = Data(Self.magic)
         withUnsafeBytes(of: UInt64(json.count).littleEndian) { data.append(contentsOf: $0) }
         data.append(json)
@@ -73,7 +81,9 @@ struct Checkpoint {
         guard offset + jsonLength <= bytes.count else { throw fail("truncated checkpoint header") }
         var header: Header
         do {
-            header = try JSONDecoder().decode(
+            let decoder = JSONDecoder()
+            decoder.nonConformingFloatDecodingStrategy = Self.nonFiniteDecoding
+            header = try decoder.decode(
                 Header.self, from: Data(bytes[offset..<(offset + jsonLength)]))
         } catch {
             throw fail("corrupt checkpoint header")

@@ -5,9 +5,11 @@ import Foundation
 public protocol Samples {
     /// `[rows, features]` (or `[rows]`).
     var shape: Shape { get }
-    /// Calls `body` with the row-major values.
+    /// Calls `body` with the row-major values: as many as the shape's product.
     func withUnsafeValues<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R
     /// Rows `range`, as a copy or a view.
+    ///
+    /// - Precondition: `range` lies within `0..<rows`.
     func slice(_ range: Range<Int>) -> any Samples
 }
 
@@ -71,6 +73,9 @@ public final class MappedSamples: Samples, @unchecked Sendable {
     }
 
     public func slice(_ range: Range<Int>) -> any Samples {
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= shape[0],
+            "slice(\(range)) outside the \(shape[0]) rows")
         var newShape = shape
         newShape[0] = range.count
         return MappedSamples(

@@ -90,7 +90,12 @@ extension Metric {
                 "Metric '\(name)' needs one target row per prediction row. Received: "
                     + "\(targets.rows) target rows for \(predictions.rows) predictions")
         }
-        try validate(targetWidth: targets.rowWidth, outputWidth: predictions.rowWidth)
+        if let lossMetric = self as? LossMetric {
+            // The loss's own check: class labels in range, for a crossentropy.
+            try lossMetric.loss.validate(targets: targets, outputWidth: predictions.rowWidth)
+        } else {
+            try validate(targetWidth: targets.rowWidth, outputWidth: predictions.rowWidth)
+        }
         var state = [Double](repeating: 0, count: stateSize)
         state.withUnsafeMutableBufferPointer {
             accumulate(

@@ -206,7 +206,7 @@ public final class Sequential {
         gradients = []
         probabilities = nil
         targets = nil
-        if isCompiled { optimizer.build(slots: store.slots) }
+        if isCompiled { buildOptimizer() }
     }
 
     /// The number of weights.
@@ -234,7 +234,7 @@ public final class Sequential {
         if inputShape == nil, let declared = layers.first?.declaredInputShape {
             try build(inputShape: declared)
         } else if isBuilt {
-            optimizer.build(slots: store.slots)
+            buildOptimizer()
         }
         configureLossHead()
         hasTrained = false
@@ -286,13 +286,19 @@ public final class Sequential {
     public var hasOptimizerState: Bool {
         guard isCompiled, isBuilt else { return false }
         guard let base = optimizer as? BaseOptimizer else { return true }
-        return base.isBuilt && base.slots == store.slots
+        return base.isBuilt && base.owner == ObjectIdentifier(store) && base.slots == store.slots
     }
 
     /// Sizes the optimizer for this model's weights (done by `compile` and `build`; for
     /// loaders that restore its state).
     public func prepareOptimizer() {
-        if isBuilt { optimizer.build(slots: store.slots) }
+        if isBuilt { buildOptimizer() }
+    }
+
+    /// Sizes the optimizer for this model's weights and marks it as this model's.
+    private func buildOptimizer() {
+        optimizer.build(slots: store.slots)
+        (optimizer as? BaseOptimizer)?.owner = ObjectIdentifier(store)
     }
 
     /// Makes sure the optimizer's state fits this model's weights before a step or a save. An
@@ -301,8 +307,8 @@ public final class Sequential {
     func checkOptimizer() throws(ModelError) {
         guard isBuilt, let base = optimizer as? BaseOptimizer else { return }
         if !base.isBuilt {
-            optimizer.build(slots: store.slots)
-        } else if base.slots != store.slots {
+            buildOptimizer()
+        } else if base.owner != ObjectIdentifier(store) || base.slots != store.slots {
             throw .unsupported(
                 "This \(optimizer.name) optimizer was built for another model's weights. An "
                     + "optimizer serves the weights it was built for: give model '\(name)' its own."

@@ -28,9 +28,17 @@ public struct ExponentialDecay: LearningRateSchedule {
         initialLearningRate: Float, decaySteps: Int, decayRate: Float, staircase: Bool = false
     ) {
         self.initialLearningRate = initialLearningRate
-        self.decaySteps = max(decaySteps, 1)
+        self.decaySteps = decaySteps
         self.decayRate = decayRate
         self.staircase = staircase
+    }
+
+    /// Keras: "Argument `decay_steps` must be > 0".
+    public func validate() throws(ModelError) {
+        guard decaySteps > 0 else {
+            throw .invalidArgument(
+                name: "decay_steps", value: String(decaySteps), expected: "a positive integer")
+        }
     }
 
     public func learningRate(at step: Int) -> Float {
@@ -79,8 +87,16 @@ public struct CosineDecay: LearningRateSchedule {
 
     public init(initialLearningRate: Float, decaySteps: Int, alpha: Float = 0) {
         self.initialLearningRate = initialLearningRate
-        self.decaySteps = max(decaySteps, 1)
+        self.decaySteps = decaySteps
         self.alpha = alpha
+    }
+
+    /// Keras: "Argument `decay_steps` must be > 0".
+    public func validate() throws(ModelError) {
+        guard decaySteps > 0 else {
+            throw .invalidArgument(
+                name: "decay_steps", value: String(decaySteps), expected: "a positive integer")
+        }
     }
 
     public func learningRate(at step: Int) -> Float {

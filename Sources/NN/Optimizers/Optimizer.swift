@@ -86,12 +86,24 @@ public class BaseOptimizer {
 
     /// Whether `build` has sized the state (for some model's weights).
     private(set) var isBuilt = false
+    /// The store of the model that built it last: one optimizer serves one model.
+    var owner: ObjectIdentifier?
 
     public func build(slots: [Slot]) {
         isBuilt = true
         self.slots = slots
+        builtCount = slots.reduce(0) { $0 + $1.count }
         iterations = 0
-        resetState(parameterCount: slots.reduce(0) { $0 + $1.count })
+        resetState(parameterCount: builtCount)
+    }
+
+    /// The number of weights the last `build` sized the state for.
+    @exclusivity(unchecked) private var builtCount = 0
+
+    private static func mismatch(_ count: Int, _ gradients: Int, _ built: Int) -> Never {
+        preconditionFailure(
+            "update(parameters:gradients:) with \(count) weights and \(gradients) gradients for an "
+                + "optimizer built for \(built) weights")
     }
 
     /// Zeroes the optimizer's own state for `parameterCount` weights.
@@ -153,9 +165,17 @@ public class BaseOptimizer {
     public var leavesGradientsZero: Bool { true }
 
     /// Applies one update and leaves the first `parameters.count` gradients zero, for the next
-    /// backward pass to add into.
+    /// backward pass to add into. An optimizer never built is built for `parameters` as one
+    /// weight, as Keras builds one on its first step.
+    ///
+    /// - Precondition: after a `build`, `parameters` has as many values as its slots, and
+    ///   `gradients` at least as many.
     public func update(parameters: inout [Float], gradients: inout [Float]) {
         let count = parameters.count
+        if !isBuilt { build(slots: [Slot(offset: 0, shape: [count])]) }
+        if count != builtCount || gradients.count < count {
+            Self.mismatch(count, gradients.count, builtCount)
+        }
         let lr = learningRate
         // A model without weights has nothing to update; Keras then skips the step, and its
         // iteration count stays 0.

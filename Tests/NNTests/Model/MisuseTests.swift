@@ -261,6 +261,112 @@ import Testing
         }
     }
 
+    /// An optimizer used on its own is built on its first update, as Keras builds one:
+    /// Adam's first step moves each weight by about the learning rate against its gradient.
+    @Test func optimizerUsedAloneIsBuiltOnFirstUpdate() {
+        let adam = Adam()
+        var w: [Float] = [1, 2, 3], g: [Float] = [0.1, -0.2, 0.3]
+        adam.update(parameters: &w, gradients: &g)
+        expectClose(w, [0.999, 2.001, 2.999], relative: 1e-5)
+        #expect(g == [0, 0, 0] && adam.iterations == 1)
+    }
+
+    /// Two models of the same architecture still may not share one optimizer.
+    @Test func optimizerSharedByTwinModelsIsRefused() throws {
+        let shared = Adam()
+        let a = Self.model(), b = Self.model()
+        try a.compile(optimizer: shared, loss: "sparse_categorical_crossentropy")
+        try b.compile(optimizer: shared, loss: "sparse_categorical_crossentropy")
+        _ = try Self.fitted(b)
+        #expect(throws: ModelError.self) { try Self.fitted(a) }
+    }
+
+    /// Keras refuses `decay_steps` ≤ 0; here compile does.
+    @Test func decayStepsMustBePositive() throws {
+        for schedule: any LearningRateSchedule in [
+            ExponentialDecay(initialLearningRate: 0.1, decaySteps: 0, decayRate: 0.9),
+            CosineDecay(initialLearningRate: 0.1, decaySteps: -3),
+        ] {
+            #expect(throws: ModelError.self) {
+                try Self.model().compile(optimizer: SGD(schedule: schedule), loss: "mse")
+            }
+        }
+    }
+
+    /// A sparse crossentropy used as a metric checks its labels as the loss does.
+    @Test func lossMetricChecksItsLabels() throws {
+        let metric = LossMetric(name: "sce", loss: SparseCategoricalCrossentropy())
+        let p = Tensor(shape: [1, 2], scalars: [0.3, 0.7])
+        for label: Float in [.nan, 5, -1] {
+            #expect(throws: ModelError.self) {
+                try metric.value(predictions: p, targets: Tensor([label]))
+            }
+        }
+        expectClose(
+            try metric.value(predictions: p, targets: Tensor([1])), -log(0.7), relative: 1e-6)
+    }
+
+    /// A shape whose rows overflow is refused even when a leading 0 makes the count 0.
+    @Test func shapeWhoseRowsOverflowIsRefused() {
+        #expect(Tensor.make(shape: [0, Int.max, 2], scalars: []) == nil)
+        #expect(Tensor.elementCount([0, Int.max, 2]) == nil)
+        #expect(Tensor.elementCount([0, 5]) == 0 && Tensor.elementCount([3, 4]) == 12)
+    }
+
+    /// A loss that turns infinite or NaN reaches the history a checkpoint records: the
+    /// checkpoint is still written, and read back on resume.
+    @Test func checkpointKeepsANaNHistory() throws {
+        let folder = scratchPath("nan-ckpt")
+        func run() throws -> History {
+            let model = Sequential([Dense(1, inputShape: [2])])
+            try model.compile(optimizer: SGD(learningRate: 1e12), loss: "mse")
+            return try model.fit(
+                x: Self.x, y: Self.y, batchSize: 4, epochs: 3, verbose: 0,
+                callbacks: [
+                    TerminateOnNaN(),
+                    BackupAndRestore(directory: folder, saveEverySteps: 1, deleteCheckpoint: false),
+                ])
+        }
+        let first = try run()
+        #expect(first.history["loss"]?.last.map { !$0.isFinite } == true)
+        let again = try run()
+        #expect(again.history["loss"]?.count == first.history["loss"]?.count)
+    }
+
+    /// A negative cooldown is no cooldown (Keras counts it down from > 0): the rate keeps
+    /// falling at every plateau.
+    @Test func negativeCooldownIsNone() throws {
+        func finalRate(cooldown: Int) throws -> Float {
+            let model = Self.model()
+            try model.compile(
+                optimizer: SGD(learningRate: 0.1), loss: "sparse_categorical_crossentropy")
+            try model.fit(
+                x: Self.x, y: Self.y, batchSize: 4, epochs: 4, verbose: 0,
+                callbacks: [
+                    ReduceLROnPlateau(
+                        monitor: "loss", factor: 0.5, patience: 1, minDelta: 1e9, cooldown: cooldown
+                    )
+                ])
+            return model.optimizer.learningRate
+        }
+        // The first epoch sets the best loss; each of the other three cuts the rate.
+        #expect(try finalRate(cooldown: -1) == 0.1 * 0.5 * 0.5 * 0.5)
+        #expect(try finalRate(cooldown: -1) == finalRate(cooldown: 0))
+    }
+
+    /// Keras's CSV writer takes a one-character separator.
+    @Test func csvSeparatorIsOneCharacter() throws {
+        for separator in ["", ";;", "\""] {
+            let model = Self.model()
+            try model.compile(loss: "sparse_categorical_crossentropy")
+            #expect(throws: ModelError.self) {
+                try model.fit(
+                    x: Self.x, y: Self.y, verbose: 0,
+                    callbacks: [CSVLogger(scratchPath("log.csv"), separator: separator)])
+            }
+        }
+    }
+
     /// A negative group size in the example data counts as none.
     @Test func drugTrialWithNegativeCountsIsEmpty() {
         let data = DrugTrial.make(outliersPerGroup: -1, typicalPerGroup: -3, seed: 1)
