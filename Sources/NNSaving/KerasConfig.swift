@@ -131,6 +131,10 @@ enum KerasConfig {
             let layer = try Reader(entry, at: "layer \(index + 1)", source: source)
             switch try layer.string("class_name") {
             case "InputLayer":
+                // Keras's Sequential takes an InputLayer only first, and once.
+                guard index == 0 else {
+                    throw layer.fail("an InputLayer may only come first in a Sequential model")
+                }
                 let c = try layer.object("config")
                 var shape = try c.optionalShape("batch_shape")
                 if shape == nil { shape = try c.optionalShape("batch_input_shape") }
@@ -151,6 +155,11 @@ enum KerasConfig {
             }
         }
         guard !layers.isEmpty else { throw config.fail("the model has no layers") }
+        // Keras: "All layers added to a Sequential model should have unique names."
+        var names = Set<String>()
+        for layer in layers where !names.insert(layer.name).inserted {
+            throw config.fail("the layer name '\(layer.name)' is used twice; names must be unique")
+        }
         if inputShape == nil, let shape = try config.optionalShape("build_input_shape") {
             inputShape = Array(shape.dropFirst())
         }
@@ -254,6 +263,11 @@ enum KerasConfig {
     }
 
     private static func compileModel(_ model: Sequential, _ c: Reader) throws(ModelError) {
+        // Settings that change the numbers: refused rather than silently dropped.
+        for key in ["loss_weights", "weighted_metrics"] where c.has(key) && !c.isNull(key) {
+            if key == "weighted_metrics", let list = try? c.array(key), list.isEmpty { continue }
+            throw c.fail("'\(key)' is not supported (it must be null)")
+        }
         let optimizer = try KerasOptimizers.make(c, "optimizer")
         let loss = try KerasLosses.make(c, "loss")
         var metrics: [String] = []

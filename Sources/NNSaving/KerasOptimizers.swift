@@ -106,8 +106,13 @@ enum KerasOptimizers {
                 learningRate: lr ?? 0.001, weightDecay: weightDecay, beta1: m.beta1,
                 beta2: m.beta2, epsilon: m.epsilon, amsgrad: try c.optionalBool("amsgrad") ?? false)
         case "SGD":
+            let momentum = try number("momentum", 0)
+            // Keras: "`momentum` must be a float between [0, 1]".
+            guard momentum >= 0, momentum <= 1 else {
+                throw c.fail("momentum \(momentum) is outside [0, 1]")
+            }
             optimizer = SGD(
-                learningRate: lr ?? 0.01, momentum: try number("momentum", 0),
+                learningRate: lr ?? 0.01, momentum: momentum,
                 nesterov: try c.optionalBool("nesterov") ?? false)
         case "RMSprop":
             optimizer = RMSprop(

@@ -11,9 +11,13 @@ enum Launch {
     /// starts the communicator and lets every rank learn, in one collective, whether all
     /// prepared. When any failed (a file missing on one host), the first failing rank prints
     /// its error and every rank exits 1: none waits in a collective, and no MPI_Abort is needed.
-    static func prepareOnEveryRank<Prepared>(_ prepare: () throws -> Prepared) -> (
-        Prepared, any Communicator
-    ) {
+    ///
+    /// Then the ranks compare `agreement` (the command and its settings): ranks given different
+    /// flags would reach different collectives and wait forever, so rank 0 reports the first
+    /// that differs and every rank exits 1.
+    static func prepareOnEveryRank<Prepared>(
+        agreeing agreement: String, _ prepare: () throws -> Prepared
+    ) -> (Prepared, any Communicator) {
         var prepared: Prepared?
         var failure: String?
         do { prepared = try prepare() } catch { failure = "\(error)" }
@@ -38,7 +42,49 @@ enum Launch {
             Foundation.exit(1)
         }
         guard let prepared else { Foundation.exit(1) }  // unreachable: this rank succeeded
+        do {
+            let settings = try world.allgather(Fingerprint.of(agreement))
+            if let rank = settings.firstIndex(where: { $0 != settings[0] }) {
+                if world.isRoot {
+                    printError(
+                        "rank \(rank) was given another command or other flags than rank 0; "
+                            + "give every rank the same ones")
+                }
+                Foundation.exit(1)
+            }
+        } catch {
+            printError("\(error)")
+            world.abort(exitCode: 1)
+        }
         return (prepared, world)
+    }
+
+    /// A rank whose flags could not be parsed, launched by MPI: it takes part in the step in
+    /// which `prepareOnEveryRank` lets the ranks learn who failed, prints `message` if it is
+    /// the first failing rank, and exits with `exitCode`.
+    static func failOnEveryRank(_ message: String, exitCode: Int32) -> Never {
+        let world: any Communicator
+        do { world = try MPICommunicator.world() } catch {
+            printError(message)
+            Foundation.exit(exitCode)
+        }
+        let failures = (try? world.allgather(1)) ?? [1]
+        if failures.firstIndex(of: 1) == world.rank {
+            printError((world.rank != 0 ? "rank \(world.rank): " : "") + message)
+        }
+        Foundation.exit(exitCode)
+    }
+
+    /// A float32 `.npy` is mapped, not read: if the file is cut short while training reads it,
+    /// the read faults (SIGBUS). Report that in one line, not a crash report; under MPI the
+    /// launcher then ends the other ranks.
+    static func reportChangedDataFiles() {
+        signal(SIGBUS) { _ in
+            let message: StaticString =
+                "error: a memory-mapped data file changed or shrank while nntrain was reading it\n"
+            _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
+            _exit(1)
+        }
     }
 
     /// Runs what follows `prepareOnEveryRank` and ends the process: status 0 when it succeeds,

@@ -31,6 +31,7 @@ struct NNTrain: ParsableCommand {
 
     /// Parses flags (only rank 0 prints usage errors), then trains.
     static func main() {
+        Launch.reportChangedDataFiles()
         let arguments = Array(CommandLine.arguments.dropFirst())
         if arguments.first == "predict" {
             parseOrExit(Predict.self, Array(arguments.dropFirst())).predict()
@@ -48,16 +49,20 @@ struct NNTrain: ParsableCommand {
             let code = Command.exitCode(for: error)
             // --help is not an error: let the parser print it.
             if code == .success { Command.exit(withError: error) }
-            if Launch.rankFromEnvironment == 0 {
-                printError(Command.message(for: error))
-                FileHandle.standardError.write(Data("See 'nntrain --help' for the flags.\n".utf8))
+            let message = Command.message(for: error)
+            // Under MPI the ranks whose flags parsed wait for this one in the agreement step:
+            // it joins that step, so that one line is printed and every rank ends.
+            if MPICommunicator.isLaunchedByMPI {
+                Launch.failOnEveryRank(message, exitCode: code.rawValue)
             }
+            printError(message)
+            FileHandle.standardError.write(Data("See 'nntrain --help' for the flags.\n".utf8))
             Foundation.exit(code.rawValue)
         }
     }
 
     func train() -> Never {
-        let (job, world) = Launch.prepareOnEveryRank {
+        let (job, world) = Launch.prepareOnEveryRank(agreeing: options.agreement) {
             try Job(options: options, rank: Launch.rankFromEnvironment)
         }
         Launch.finish(world) { try job.run(world: world) }

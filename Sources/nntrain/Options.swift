@@ -320,6 +320,33 @@ struct Options: ParsableArguments {
 
     /// Whether nntrain trains the built-in example rather than the user's files.
     var isExample: Bool { x == nil }
+
+    /// What every rank must be given alike, or the ranks would reach different collectives
+    /// (a callback or a checkpoint on one rank only): every setting, and for files only whether
+    /// one is given (hosts may hold the same data under other paths; the data is compared).
+    var agreement: String {
+        let files: [(String, String?)] = [
+            ("x", x), ("y", y), ("model", model), ("initial-weights", initialWeights),
+            ("save", save), ("save-weights", saveWeights), ("csv-log", csvLog), ("plot", plot),
+            ("checkpoint-dir", checkpointDir), ("weights-out", weightsOut), ("test-x", testX),
+            ("test-y", testY), ("predictions-out", predictionsOut), ("history-out", historyOut),
+        ]
+        let settings: [(String, String)] = [
+            ("layers", layers ?? "-"), ("loss", loss ?? "-"), ("optimizer", optimizer ?? "-"),
+            ("learning-rate", learningRate.map { "\($0)" } ?? "-"), ("momentum", "\(momentum)"),
+            ("nesterov", "\(nesterov)"), ("metrics", metrics ?? "-"),
+            ("batch-size", batchSize.map(String.init) ?? "-"),
+            ("epochs", epochs.map(String.init) ?? "-"), ("shuffle", "\(shuffle)"),
+            ("seed", "\(seed)"), ("verbose", "\(verbose)"),
+            ("validation-split", "\(validationSplit)"),
+            ("early-stopping-patience", earlyStoppingPatience.map(String.init) ?? "-"),
+            ("reduce-lr-patience", reduceLrPatience.map(String.init) ?? "-"),
+            ("checkpoint-every", checkpointEvery.map(String.init) ?? "-"), ("resume", "\(resume)"),
+        ]
+        return "train "
+            + (files.map { "\($0.0)=\($0.1 == nil ? "-" : "given")" }
+            + settings.map { "\($0.0)=\($0.1)" }).joined(separator: " ")
+    }
 }
 
 /// One `--layers` entry: `units:activation[:l1=F][:l2=F]`.

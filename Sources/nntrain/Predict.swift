@@ -40,6 +40,11 @@ struct Predict: ParsableCommand {
                 "Invalid value for argument `batch_size`. Expected a positive integer. Received: batch_size=\(batchSize)"
             )
         }
+        if let path = predictionsOut, !DataFiles.supportsWriting(to: path) {
+            throw ValidationError(
+                "--predictions-out writes a .npy or .csv file: give a path ending in .npy or .csv. Received: \(path)"
+            )
+        }
     }
 
     func run() throws { predict() }
@@ -47,7 +52,10 @@ struct Predict: ParsableCommand {
     /// Loads on every rank, predicts a block of rows on each, and writes from rank 0; ends the
     /// process (errors as in training: one line, no rank left waiting).
     func predict() -> Never {
-        let ((loaded, samples), world) = Launch.prepareOnEveryRank {
+        let ((loaded, samples), world) = Launch.prepareOnEveryRank(
+            agreeing:
+                "predict batch-size=\(batchSize) predictions-out=\(predictionsOut == nil ? "-" : "given")"
+        ) {
             () throws -> (Sequential, Tensor) in
             // A .json config has no weights: its predictions would come from random ones.
             guard model.hasSuffix(".keras") else {

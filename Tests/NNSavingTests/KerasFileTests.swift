@@ -92,6 +92,58 @@ import Testing
         #expect(model.parameterCount == 642)
     }
 
+    /// What Keras refuses, or what would change the numbers, is refused rather than dropped:
+    /// `loss_weights`, `weighted_metrics`, an InputLayer after the first place, two layers of
+    /// one name, SGD momentum outside [0, 1].
+    @Test func configsKerasRefusesAreRefused() throws {
+        let keras = try #require(Self.fixtures["notes_adam.keras"]?.to_json)
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(keras.utf8)) as? [String: Any])
+        #expect(try Sequential.fromJSON(keras).isCompiled)
+        func variant(_ change: (inout [String: Any]) -> Void) throws -> String {
+            var copy = json
+            change(&copy)
+            return String(decoding: try JSONSerialization.data(withJSONObject: copy), as: UTF8.self)
+        }
+        func compile(_ key: String, _ value: Any) throws -> String {
+            try variant { top in
+                var compile = top["compile_config"] as? [String: Any] ?? [:]
+                compile[key] = value
+                top["compile_config"] = compile
+            }
+        }
+        func layers(_ change: @escaping (inout [[String: Any]]) -> Void) throws -> String {
+            try variant { top in
+                var config = top["config"] as? [String: Any] ?? [:]
+                var list = config["layers"] as? [[String: Any]] ?? []
+                change(&list)
+                config["layers"] = list
+                top["config"] = config
+            }
+        }
+        var sgd = (json["compile_config"] as? [String: Any])?["optimizer"] as? [String: Any] ?? [:]
+        sgd["class_name"] = "SGD"
+        var sgdConfig = sgd["config"] as? [String: Any] ?? [:]
+        sgdConfig["momentum"] = 1.5
+        sgd["config"] = sgdConfig
+        let refused = [
+            try compile("loss_weights", 2.0), try compile("weighted_metrics", ["accuracy"]),
+            try compile("optimizer", sgd),
+            try layers { list in list.append(list[0]) },
+            try layers { list in
+                var renamed = list[list.count - 1]
+                var config = renamed["config"] as? [String: Any] ?? [:]
+                config["name"] = (list[1]["config"] as? [String: Any])?["name"]
+                renamed["config"] = config
+                list[list.count - 1] = renamed
+            },
+        ]
+        for text in refused {
+            #expect(throws: ModelError.self) { try Sequential.fromJSON(text) }
+        }
+        #expect(try Sequential.fromJSON(compile("weighted_metrics", [String]())).isCompiled)
+    }
+
     /// Save, load: the same weights, optimizer state, compile settings and predictions.
     @Test func nntrainArchiveRoundTrips() throws {
         let model = Sequential([

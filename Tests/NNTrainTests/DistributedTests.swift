@@ -127,8 +127,10 @@ import Testing
         let result = try Runner.mpiPair(common, common + ["--seed", "5"])
         #expect(result.status != 0)
         #expect(
-            result.stderr.contains("error: rank 1 has a different training configuration"),
-            "\(result.stderr)")
+            Self.errorLines(result) == [
+                "error: rank 1 was given another command or other flags than rank 0; give every "
+                    + "rank the same ones"
+            ], "\(result.stderr)")
     }
 
     @Test(arguments: ["error", "kill"])
@@ -186,6 +188,91 @@ import Testing
             Self.errorLines(predicted).count == 1
                 && predicted.stderr.contains("error: rank 1 has different data to predict from"),
             "\(predicted.stderr)")
+    }
+
+    /// Flags that would send the ranks to different collectives (a callback or a checkpoint on
+    /// one rank only, another command), or that one rank cannot parse, end the job in one line
+    /// instead of a hang.
+    @Test func ranksGivenOtherFlagsStopInOneLine() throws {
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: 20, in: folder)
+        let common = [
+            "--x", data.x, "--y", data.y, "--layers", "3:softmax", "--epochs", "3", "--verbose",
+            "0",
+        ]
+        let model = folder.appendingPathComponent("m.keras").path
+        let saved = try Runner.single(common + ["--save", model])
+        #expect(saved.status == 0, "\(saved.stderr)")
+        let differing: [([String], [String], String)] = [
+            (
+                common + ["--early-stopping-patience", "1"], common,
+                "error: rank 1 was given another command or other flags than rank 0; give every "
+                    + "rank the same ones"
+            ),
+            (
+                common, common + ["--checkpoint-dir", folder.appendingPathComponent("c").path],
+                "error: rank 1 was given another command or other flags than rank 0; give every "
+                    + "rank the same ones"
+            ),
+            (
+                common, ["predict", "--model", model, "--x", data.x],
+                "error: rank 1 was given another command or other flags than rank 0; give every "
+                    + "rank the same ones"
+            ),
+            (
+                common, common + ["--epochs", "two"],
+                "error: rank 1: The value 'two' is invalid for '--epochs <n>'"
+            ),
+        ]
+        for (first, second, line) in differing {
+            let result = try Runner.mpiPair(first, second)
+            #expect(result.status != 0)
+            #expect(Self.errorLines(result) == [Substring(line)], "\(result.stderr)")
+        }
+    }
+
+    /// Checkpoints of two runs that stopped at the same step (started from other weights) are
+    /// refused on resume: the ranks would part ways, and save at different steps.
+    @Test func checkpointsOfOtherRunsAreRefusedOnResume() throws {
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: 20, in: folder)
+        let common = [
+            "--x", data.x, "--y", data.y, "--layers", "3:softmax", "--verbose", "0", "--seed", "1",
+        ]
+        var starts: [String] = [], checkpoints: [String] = []
+        for seed in ["1", "2"] {
+            let start = folder.appendingPathComponent("start\(seed).weights.h5").path
+            let made = try Runner.single(
+                [
+                    "--x", data.x, "--y", data.y, "--layers", "3:softmax", "--verbose", "0",
+                    "--seed",
+                    seed, "--epochs", "0", "--save-weights", start,
+                ])
+            #expect(made.status == 0, "\(made.stderr)")
+            let checkpoint = folder.appendingPathComponent("ck\(seed)").path
+            let trained = try Runner.single(
+                common + [
+                    "--initial-weights", start, "--epochs", "2", "--checkpoint-dir", checkpoint,
+                ])
+            #expect(trained.status == 0, "\(trained.stderr)")
+            starts.append(start)
+            checkpoints.append(checkpoint)
+        }
+        let result = try Runner.mpiPair(
+            common + [
+                "--initial-weights", starts[0], "--epochs", "2", "--checkpoint-dir", checkpoints[0],
+                "--resume",
+            ],
+            common + [
+                "--initial-weights", starts[1], "--epochs", "2", "--checkpoint-dir", checkpoints[1],
+                "--resume",
+            ])
+        #expect(result.status == 1)
+        #expect(
+            Self.errorLines(result) == [
+                "error: rank 1 resumed from a checkpoint of another run than rank 0's (other weights "
+                    + "or order at the same step); give every rank the same checkpoint folder"
+            ], "\(result.stderr)")
     }
 
     /// Weights files whose optimizer states differ between hosts: the weights are broadcast,

@@ -52,6 +52,25 @@ extension Sequential {
         }
     }
 
+    /// Stops when ranks resumed from checkpoints of different runs (one host's folder holds
+    /// another run's files at the same step): the weights, the optimizer state, the epoch's
+    /// order and the shuffling generator must all agree, or the ranks would part ways (and
+    /// reach their next checkpoint save at different steps).
+    func checkResumedState(order: [Int], over world: any Communicator) throws {
+        guard world.size > 1 else { return }
+        var hash = Fingerprint.of(store.values)
+        for value in order + shuffleGenerator.state.map({ Int(truncatingIfNeeded: $0) }) {
+            hash = (hash ^ UInt64(bitPattern: Int64(value))) &* 0x100_0000_01b3
+        }
+        let hashes = try world.allgather(hash)
+        if let rank = hashes.firstIndex(where: { $0 != hashes[0] }) {
+            throw CommunicatorError.mismatch(
+                "rank \(rank) resumed from a checkpoint of another run than rank 0's (other weights "
+                    + "or order at the same step); give every rank the same checkpoint folder")
+        }
+        try checkOptimizerState(over: world)
+    }
+
     /// Stops when ranks would evaluate or predict different things: other data, or other
     /// weights (a model file that differs between hosts). Each rank's rows would silently join
     /// the others' otherwise.
@@ -172,8 +191,9 @@ extension Sequential {
 }
 
 /// 64-bit FNV-1a hashes of configurations and data, stable across processes.
-enum Fingerprint {
-    static func of(_ text: String) -> UInt64 {
+public enum Fingerprint {
+    /// The hash of a text: what ranks compare to learn they were given the same settings.
+    public static func of(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return hash

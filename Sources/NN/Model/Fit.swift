@@ -122,6 +122,9 @@ extension Sequential {
                 "rank \(rank) resumes at a different epoch or step than rank 0; give every rank the "
                     + "same checkpoint folder")
         }
+        if resumed != nil {
+            try checkResumedState(order: trainer.progressState.order, over: communicator)
+        }
         func save(epoch: Int, step: Int) throws {
             guard let backup else { return }
             let (order, loss, metrics) = trainer.progressState
@@ -143,6 +146,7 @@ extension Sequential {
 
         for callback in callbacks { callback.setModel(self) }
         for callback in callbacks { try callback.onTrainBegin() }
+        var finishedEpoch: Int?
         for epoch in start.epoch..<max(epochs, start.epoch) {
             let first = epoch == start.epoch ? start.step : 0
             for callback in callbacks { try callback.onEpochBegin(epoch) }
@@ -182,10 +186,16 @@ extension Sequential {
                 try checkReplicas(after: epoch, over: communicator)
             }
             try save(epoch: epoch + 1, step: 0)
+            finishedEpoch = epoch + 1
             if stopTraining { break }
         }
-        backup?.finish(isRoot: communicator.isRoot)
         for callback in callbacks { try callback.onTrainEnd() }
+        // A checkpoint that stays ends with the weights the run ends with (EarlyStopping may
+        // have restored its best ones), so that resuming a finished run changes nothing.
+        if let backup, !backup.deleteCheckpoint, let finishedEpoch {
+            try save(epoch: finishedEpoch, step: 0)
+        }
+        backup?.finish(isRoot: communicator.isRoot)
         return history
     }
 

@@ -57,6 +57,27 @@ import Testing
         #expect(second.optimizer.iterations == first.optimizer.iterations)
     }
 
+    /// A finished run whose EarlyStopping restored its best weights keeps them in the
+    /// checkpoint: resuming it changes nothing (it once gave the last epoch's weights).
+    @Test func resumingAFinishedRunKeepsTheBestWeights() throws {
+        let folder = scratchPath("best")
+        func run() throws -> [Tensor] {
+            let model = Sequential([Dense(2, inputShape: [2], activation: "softmax")])
+            model.seed = 4
+            try model.compile(
+                optimizer: SGD(learningRate: 5), loss: "sparse_categorical_crossentropy")
+            try model.fit(
+                x: Self.x, y: Self.y, batchSize: 4, epochs: 12, verbose: 0,
+                callbacks: [
+                    EarlyStopping(monitor: "loss", patience: 3, restoreBestWeights: true),
+                    BackupAndRestore(directory: folder, deleteCheckpoint: false),
+                ])
+            return model.getWeights()
+        }
+        let first = try run()
+        #expect(try run() == first)
+    }
+
     @Test func csvFirstRowWithAnEmptyCellIsData() {
         #expect(
             throws: ModelError.file(path: "d.csv", problem: "line 1, column 2: '' is not a number")
