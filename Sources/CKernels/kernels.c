@@ -2,6 +2,8 @@
 #include "nn_kernels.h"
 
 #include <dlfcn.h>
+#include <signal.h>
+#include <unistd.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -565,4 +567,60 @@ void nn_nadam_update(float *w, float *g, float *m, float *v, size_t n, float lr,
     struct nn_nadam_job job = {w, g, m, v, lr, 1 - beta1, 1 - beta2, ut1, 1 - product1, 1 - ut,
                                1 - product, 1 - beta2_power, epsilon};
     nn_split_run(n, nn_nadam_part, &job, w);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults in mapped data files. A mapped file cut short while it is read faults with SIGBUS at
+// an address inside the mapping. The handler only reads a fixed table and calls write and
+// _exit, which are safe in a signal handler.
+
+#define NN_MAPPINGS 64
+static struct { uintptr_t base, end; } nn_mappings[NN_MAPPINGS];
+static const char *nn_fault_message;
+
+void nn_mapped_register(const void *base, size_t length) {
+    for (int i = 0; i < NN_MAPPINGS; i++) {
+        uintptr_t expected = 0;
+        if (__atomic_compare_exchange_n(&nn_mappings[i].base, &expected, (uintptr_t)base, 0,
+                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST)) {
+            __atomic_store_n(&nn_mappings[i].end, (uintptr_t)base + length, __ATOMIC_SEQ_CST);
+            return;
+        }
+    }
+}
+
+void nn_mapped_unregister(const void *base) {
+    for (int i = 0; i < NN_MAPPINGS; i++) {
+        if (__atomic_load_n(&nn_mappings[i].base, __ATOMIC_SEQ_CST) == (uintptr_t)base) {
+            __atomic_store_n(&nn_mappings[i].end, 0, __ATOMIC_SEQ_CST);
+            __atomic_store_n(&nn_mappings[i].base, 0, __ATOMIC_SEQ_CST);
+        }
+    }
+}
+
+static void nn_on_bus_error(int signal_number, siginfo_t *info, void *context) {
+    (void)context;
+    uintptr_t address = (uintptr_t)info->si_addr;
+    for (int i = 0; i < NN_MAPPINGS; i++) {
+        uintptr_t base = __atomic_load_n(&nn_mappings[i].base, __ATOMIC_SEQ_CST);
+        uintptr_t end = __atomic_load_n(&nn_mappings[i].end, __ATOMIC_SEQ_CST);
+        if (base != 0 && address >= base && address < end) {
+            const char *message = nn_fault_message;
+            ssize_t written = write(2, message, strlen(message));
+            (void)written;
+            _exit(1);
+        }
+    }
+    // Not ours: the default action, when the faulting access repeats.
+    signal(signal_number, SIG_DFL);
+}
+
+void nn_report_mapped_faults(const char *message) {
+    nn_fault_message = message;
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_sigaction = nn_on_bus_error;
+    action.sa_flags = SA_SIGINFO;
+    sigemptyset(&action.sa_mask);
+    sigaction(SIGBUS, &action, NULL);
 }

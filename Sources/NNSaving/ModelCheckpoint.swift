@@ -59,8 +59,9 @@ public final class ModelCheckpoint: Callback {
             if let best, maximize ? !(current > best) : !(current < best) { return }
             best = current
         }
-        guard model.isWritingRank else { return }
+        // Every rank fills the path, so that a bad field stops every rank at the same point.
         let path = try Self.format(filepath, epoch: epoch + 1, logs: logs)
+        guard model.isWritingRank else { return }
         if saveWeightsOnly { try model.saveWeights(path) } else { try model.save(path) }
     }
 
@@ -106,22 +107,38 @@ public final class ModelCheckpoint: Callback {
     private static func render(_ value: Double, spec: Substring?, integer: Bool) -> String? {
         guard let spec, !spec.isEmpty else { return integer ? String(Int(value)) : "\(value)" }
         guard let match = spec.wholeMatch(of: #/(0?)(\d*)(?:\.(\d+))?([dfe]?)/#) else { return nil }
-        let (zero, width, precision, type) = (match.1, match.2, match.3, match.4)
-        guard width.count <= 3, (precision?.count ?? 0) <= 2 else { return nil }
-        var flags = "%"
-        if !zero.isEmpty { flags += "0" }
-        flags += width
+        let (zero, widthText, precision, type) = (match.1, match.2, match.3, match.4)
+        guard widthText.count <= 3, (precision?.count ?? 0) <= 2 else { return nil }
+        let width = Int(widthText) ?? 0
+        let text: String
         switch type {
         case "d":
-            guard value.isFinite, abs(value) < 1e18 else { return nil }
-            return String(format: flags + "lld", Int64(value.rounded()))
-        case "e":
-            return String(format: flags + "." + (precision ?? "6") + "e", value)
-        default:
-            if type.isEmpty, precision == nil, integer {
-                return String(format: flags + "lld", Int64(value))
+            // Python formats only integers with d: the epoch, not a logged float.
+            guard integer else { return nil }
+            text = String(Int(value))
+        case "f", "e":
+            guard value.isFinite else {
+                text = value.isNaN ? "nan" : value > 0 ? "inf" : "-inf"
+                return pad(text, width, zero: false)
             }
-            return String(format: flags + "." + (precision ?? "6") + "f", value)
+            text = String(format: "%." + (precision ?? "6") + type, value)
+        default:
+            // No type: str() of the value; Python's general format after a precision is not
+            // offered.
+            guard precision == nil else { return nil }
+            text = integer ? String(Int(value)) : "\(value)"
         }
+        return pad(text, width, zero: !zero.isEmpty && value.isFinite)
+    }
+
+    /// `text` right-aligned in `width`, with zeros after the sign when `zero`, as Python pads.
+    private static func pad(_ text: String, _ width: Int, zero: Bool) -> String {
+        guard text.count < width else { return text }
+        let fill = width - text.count
+        guard zero else { return String(repeating: " ", count: fill) + text }
+        if text.hasPrefix("-") {
+            return "-" + String(repeating: "0", count: fill) + text.dropFirst()
+        }
+        return String(repeating: "0", count: fill) + text
     }
 }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import NN
 import NNMPI
@@ -59,17 +60,17 @@ enum Launch {
         return (prepared, world)
     }
 
-    /// A rank whose flags could not be parsed, launched by MPI: it takes part in the step in
-    /// which `prepareOnEveryRank` lets the ranks learn who failed, prints `message` if it is
-    /// the first failing rank, and exits with `exitCode`.
-    static func failOnEveryRank(_ message: String, exitCode: Int32) -> Never {
+    /// A rank whose flags could not be parsed (or that showed the help), launched by MPI: it
+    /// takes part in the step in which `prepareOnEveryRank` lets the ranks learn who failed,
+    /// prints `message` (if any) when it is the first failing rank, and exits with `exitCode`.
+    static func failOnEveryRank(_ message: String?, exitCode: Int32) -> Never {
         let world: any Communicator
         do { world = try MPICommunicator.world() } catch {
-            printError(message)
+            if let message { printError(message) }
             Foundation.exit(exitCode)
         }
         let failures = (try? world.allgather(1)) ?? [1]
-        if failures.firstIndex(of: 1) == world.rank {
+        if let message, failures.firstIndex(of: 1) == world.rank {
             printError((world.rank != 0 ? "rank \(world.rank): " : "") + message)
         }
         Foundation.exit(exitCode)
@@ -79,11 +80,10 @@ enum Launch {
     /// the read faults (SIGBUS). Report that in one line, not a crash report; under MPI the
     /// launcher then ends the other ranks.
     static func reportChangedDataFiles() {
-        signal(SIGBUS) { _ in
-            let message: StaticString =
-                "error: a memory-mapped data file changed or shrank while nntrain was reading it\n"
-            _ = write(2, message.utf8Start, message.utf8CodeUnitCount)
-            _exit(1)
+        let message: StaticString =
+            "error: a memory-mapped data file changed or shrank while nntrain was reading it\n"
+        message.utf8Start.withMemoryRebound(to: CChar.self, capacity: message.utf8CodeUnitCount) {
+            nn_report_mapped_faults($0)
         }
     }
 

@@ -47,8 +47,18 @@ struct NNTrain: ParsableCommand {
             return try Command.parse(arguments)
         } catch {
             let code = Command.exitCode(for: error)
-            // --help is not an error: let the parser print it.
-            if code == .success { Command.exit(withError: error) }
+            // --help is not an error: let the parser print it. Under MPI rank 0 prints it, and
+            // every rank leaves at the agreement step (a rank given other flags stops there too).
+            if code == .success {
+                if MPICommunicator.isLaunchedByMPI {
+                    if Launch.rankFromEnvironment == 0 {
+                        FileHandle.standardOutput.write(
+                            Data((Command.fullMessage(for: error) + "\n").utf8))
+                    }
+                    Launch.failOnEveryRank(nil, exitCode: 0)
+                }
+                Command.exit(withError: error)
+            }
             let message = Command.message(for: error)
             // Under MPI the ranks whose flags parsed wait for this one in the agreement step:
             // it joins that step, so that one line is printed and every rank ends.

@@ -52,11 +52,24 @@ import TestSupport
             let name = String(format: "/m-%02d-%.2f-", epoch, loss) + "\(accuracy).weights.h5"
             #expect(FileManager.default.fileExists(atPath: folder + name), "\(name)")
         }
-        #expect(throws: ModelError.self) {
-            try Self.model().fit(
-                x: Self.x, y: Self.y, batchSize: 4, verbose: 0,
-                callbacks: [ModelCheckpoint(filepath: folder + "/m-{val_los}.keras")])
+        for bad in ["/m-{val_los}.keras", "/m-{loss:.2}.keras", "/m-{loss:02d}.keras"] {
+            #expect(throws: ModelError.self, "\(bad)") {
+                try Self.model().fit(
+                    x: Self.x, y: Self.y, batchSize: 4, verbose: 0,
+                    callbacks: [ModelCheckpoint(filepath: folder + bad)])
+            }
         }
+        // Widths pad as Python does: spaces, or zeros after the sign.
+        let padded = try Self.model()
+        let last = try padded.fit(
+            x: Self.x, y: Self.y, batchSize: 4, verbose: 0,
+            callbacks: [
+                ModelCheckpoint(filepath: folder + "/p-{epoch:3}-{loss:09.3f}.keras")
+            ]
+        ).history["loss"]?.last
+        let loss = try #require(last)
+        let name = "/p-  1-" + String(format: "%09.3f", loss) + ".keras"
+        #expect(FileManager.default.fileExists(atPath: folder + name), "\(name)")
     }
 
     /// With save_best_only the file holds the weights of the best epoch, as Keras keeps them.

@@ -231,6 +231,13 @@ import Testing
         }
     }
 
+    /// `--help` under mpirun prints the help once, and every rank ends.
+    @Test func helpUnderMPIPrintsOnce() throws {
+        let result = try Runner.mpi(2, ["--help"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.components(separatedBy: "USAGE:").count == 2, "\(result.stdout)")
+    }
+
     /// Checkpoints of two runs that stopped at the same step (started from other weights) are
     /// refused on resume: the ranks would part ways, and save at different steps.
     @Test func checkpointsOfOtherRunsAreRefusedOnResume() throws {

@@ -71,6 +71,15 @@ void nn_prefetch_rows(const float *base, const long *order, size_t count, size_t
 void nn_gather_rows(float *destination, const float *base, const long *order, size_t count,
                     size_t row_floats);
 
+/// Records a read-only file mapping (a `.npy` of samples), for nn_report_mapped_faults.
+void nn_mapped_register(const void *base, size_t length);
+/// Forgets a mapping recorded by nn_mapped_register.
+void nn_mapped_unregister(const void *base);
+/// From now on, a bus error (SIGBUS) at an address inside a recorded mapping (its file was cut
+/// short while mapped) writes `message` to standard error and ends the process with status 1;
+/// any other bus error keeps the default action. `message` must stay valid.
+void nn_report_mapped_faults(const char *message);
+
 /// The index of the first NaN or infinity among n values, or n when all are finite.
 size_t nn_first_nonfinite(const float *values, size_t n);
 

@@ -68,7 +68,9 @@ public final class CSVLogger: Callback {
 
     public func onTrainBegin() throws {
         // Keras's CSV writer takes a one-character delimiter.
-        guard separator.count == 1, separator != "\"", separator != "\n", separator != "\r" else {
+        guard separator.unicodeScalars.count == 1, separator != "\"", separator != "\n",
+            separator != "\r"
+        else {
             throw ModelError.invalidArgument(
                 name: "separator", value: "\"\(separator)\"",
                 expected: "one character other than a quote or a line break")

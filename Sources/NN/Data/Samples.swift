@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 
 /// Rows of samples that training and inference read: a `Tensor` in memory, or a float32 `.npy`
@@ -58,8 +59,12 @@ public final class MappedSamples: Samples, @unchecked Sendable {
         let length: Int
         init(base: UnsafeMutableRawPointer, length: Int) {
             (self.base, self.length) = (base, length)
+            nn_mapped_register(base, length)
         }
-        deinit { munmap(base, length) }
+        deinit {
+            nn_mapped_unregister(base)
+            munmap(base, length)
+        }
     }
 
     init(shape: Shape, mapping: Mapping, offset: Int) {

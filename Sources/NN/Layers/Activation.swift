@@ -13,7 +13,9 @@ public final class Activation: ActivatedLayer {
 
     /// Makes an activation layer from a function.
     public init(_ activation: ActivationFunction, inputShape: Shape? = nil, name: String? = nil) {
-        self.name = name ?? LayerNames.unique("activation")
+        self.name =
+            name.map { LayerNames.reserve($0, prefix: "activation") }
+            ?? LayerNames.unique("activation")
         self.activation = activation
         self.declaredInputShape = inputShape
     }

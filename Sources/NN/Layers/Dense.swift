@@ -49,7 +49,8 @@ public final class Dense: ActivatedLayer {
         biasInitializer: Initializer = .zeros, kernelRegularizer: Regularizer? = nil,
         biasRegularizer: Regularizer? = nil, name: String? = nil
     ) {
-        self.name = name ?? LayerNames.unique("dense")
+        self.name =
+            name.map { LayerNames.reserve($0, prefix: "dense") } ?? LayerNames.unique("dense")
         self.units = units
         self.declaredInputShape = inputShape
         self.activation = activation

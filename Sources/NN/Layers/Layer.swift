@@ -55,6 +55,19 @@ extension Layer {
 enum LayerNames {
     private static let counters = Mutex<[String: Int]>([:])
 
+    /// Takes a given name (a loaded layer's, or one the user chose) out of the automatic ones:
+    /// after a layer named `dense_4`, the next automatic Dense name is `dense_5` or later.
+    static func reserve(_ name: String, prefix: String) -> String {
+        let used: Int? =
+            name == prefix
+            ? 0
+            : name.hasPrefix(prefix + "_") ? Int(name.dropFirst(prefix.count + 1)) : nil
+        if let used, used >= 0, used < Int.max {
+            counters.withLock { $0[prefix] = max($0[prefix, default: 0], used + 1) }
+        }
+        return name
+    }
+
     static func unique(_ prefix: String) -> String {
         counters.withLock { counters in
             let used = counters[prefix, default: 0]

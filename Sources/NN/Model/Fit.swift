@@ -116,10 +116,12 @@ extension Sequential {
         let start = resumed ?? (epoch: initialEpoch, step: 0)
         // Every rank must continue from the same place (a checkpoint folder that is not shared
         // between hosts would otherwise put them at different steps).
-        let places = try communicator.allgather(UInt64(start.epoch) << 32 | UInt64(start.step))
+        // The place, and whether it comes from a checkpoint (the check below runs only then).
+        let places = try communicator.allgather(
+            (resumed == nil ? 0 : 1 << 63) | UInt64(start.epoch) << 32 | UInt64(start.step))
         if let rank = places.firstIndex(where: { $0 != places[0] }) {
             throw CommunicatorError.mismatch(
-                "rank \(rank) resumes at a different epoch or step than rank 0; give every rank the "
+                "rank \(rank) resumes at a different epoch or step (or from no checkpoint) than rank 0; give every rank the "
                     + "same checkpoint folder")
         }
         if resumed != nil {

@@ -118,7 +118,13 @@ public final class Sequential {
         if repeatedLayer == nil, layers.contains(where: { $0 === layer }) {
             repeatedLayer = layer.name
         }
+        if repeatedName == nil, layers.contains(where: { $0.name == layer.name }) {
+            repeatedName = layer.name
+        }
     }
+
+    /// A name two layers of this model share (Keras refuses it when the second is added).
+    private var repeatedName: String?
 
     /// Makes this model the holder of its layers, before it builds them into its store.
     private func claimLayers() throws(ModelError) {
@@ -126,6 +132,11 @@ public final class Sequential {
             throw .unsupported(
                 "Layer '\(repeatedLayer)' appears twice in model '\(name)'. A layer takes one place "
                     + "in one model: make a new layer for each place.")
+        }
+        if let repeatedName {
+            throw .unsupported(
+                "All layers added to a Sequential model should have unique names. Name "
+                    + "'\(repeatedName)' is already the name of a layer in this model.")
         }
         let me = ObjectIdentifier(self)
         let ids = layers.map { ObjectIdentifier($0) }

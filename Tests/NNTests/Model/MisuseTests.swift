@@ -367,6 +367,22 @@ import Testing
         }
     }
 
+    /// Two layers of one name are refused as Keras refuses them; a name given by hand (or read
+    /// from a file) is skipped by the automatic ones, so a loaded model can grow.
+    @Test func layerNamesAreUnique() throws {
+        let twins = Sequential([
+            Dense(2, inputShape: [2], name: "twin"), Dense(2, name: "twin"),
+        ])
+        #expect(throws: ModelError.self) { try twins.compile(loss: "mse") }
+        let named = Dense(2, inputShape: [2], name: "dense_900")
+        let next = Dense(2)
+        #expect(next.name != "dense_900")
+        let suffix = Int(next.name.split(separator: "_").last ?? "") ?? 0
+        #expect(suffix > 900, "\(next.name)")
+        let grown = Sequential([named, next])
+        try grown.compile(loss: "mse")
+    }
+
     /// A negative group size in the example data counts as none.
     @Test func drugTrialWithNegativeCountsIsEmpty() {
         let data = DrugTrial.make(outliersPerGroup: -1, typicalPerGroup: -3, seed: 1)
