@@ -606,8 +606,10 @@ static void nn_on_bus_error(int signal_number, siginfo_t *info, void *context) {
         uintptr_t end = __atomic_load_n(&nn_mappings[i].end, __ATOMIC_SEQ_CST);
         if (base != 0 && address >= base && address < end) {
             const char *message = nn_fault_message;
-            ssize_t written = write(2, message, strlen(message));
-            (void)written;
+            if (message) {
+                ssize_t written = write(2, message, strlen(message));
+                (void)written;
+            }
             _exit(1);
         }
     }

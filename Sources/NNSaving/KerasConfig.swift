@@ -12,12 +12,19 @@ enum KerasConfig {
                 name: "model", value: model.name,
                 expected: "a built model (give the first layer an inputShape, or fit it first)")
         }
+        // Keras names it input_layer; a layer of the model may hold that name already.
+        let taken = Set(model.layers.map(\.name))
+        var inputName = "input_layer", suffix = 0
+        while taken.contains(inputName) {
+            suffix += 1
+            inputName = "input_layer_\(suffix)"
+        }
         var layers: [[String: Any]] = [
             [
                 "module": "keras.layers", "class_name": "InputLayer", "registered_name": NSNull(),
                 "config": [
                     "batch_shape": [NSNull()] + inputShape.map { $0 as Any }, "dtype": "float32",
-                    "sparse": false, "ragged": false, "name": "input_layer", "optional": false,
+                    "sparse": false, "ragged": false, "name": inputName, "optional": false,
                 ] as [String: Any],
             ]
         ]
@@ -127,6 +134,7 @@ enum KerasConfig {
         let config = try top.object("config")
         var layers: [any Layer] = []
         var inputShape: Shape?
+        var inputName: String?
         for (index, entry) in try config.array("layers").enumerated() {
             let layer = try Reader(entry, at: "layer \(index + 1)", source: source)
             switch try layer.string("class_name") {
@@ -136,6 +144,7 @@ enum KerasConfig {
                     throw layer.fail("an InputLayer may only come first in a Sequential model")
                 }
                 let c = try layer.object("config")
+                inputName = try c.optionalString("name")
                 var shape = try c.optionalShape("batch_shape")
                 if shape == nil { shape = try c.optionalShape("batch_input_shape") }
                 inputShape = shape.map { Array($0.dropFirst()) }
@@ -156,7 +165,7 @@ enum KerasConfig {
         }
         guard !layers.isEmpty else { throw config.fail("the model has no layers") }
         // Keras: "All layers added to a Sequential model should have unique names."
-        var names = Set<String>()
+        var names = Set<String>(inputName.map { [$0] } ?? [])
         for layer in layers where !names.insert(layer.name).inserted {
             throw config.fail("the layer name '\(layer.name)' is used twice; names must be unique")
         }

@@ -117,8 +117,66 @@ enum KerasFiles {
         return formatter.string(from: Date())
     }
 
+    /// A config as Keras's JSON, keys sorted. A Double is always written as a float (`1.0`,
+    /// `0.0`): Keras refuses an integer where it expects a float (an SGD `momentum` of `0`),
+    /// and JSONSerialization writes whole numbers without the point.
     static func json(_ object: Any) throws -> Data {
-        try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        var text = ""
+        try write(object, into: &text)
+        return Data(text.utf8)
+    }
+
+    private static func write(_ value: Any, into text: inout String) throws {
+        switch value {
+        case is NSNull:
+            text += "null"
+        case let flag as Bool:
+            text += flag ? "true" : "false"
+        case let number as Int:
+            text += String(number)
+        case let number as Double:
+            guard number.isFinite else {
+                throw ModelError.invalidData(
+                    "a model setting is \(number); Keras files hold finite numbers")
+            }
+            text += "\(number)"  // Swift's shortest form keeps the point or the exponent: 1.0, 1e-07
+        case let number as Float:
+            try write(Double(number), into: &text)
+        case let string as String:
+            text += "\""
+            for scalar in string.unicodeScalars {
+                switch scalar {
+                case "\"": text += "\\\""
+                case "\\": text += "\\\\"
+                case "\n": text += "\\n"
+                case "\r": text += "\\r"
+                case "\t": text += "\\t"
+                case _ where scalar.value < 0x20:
+                    text += String(format: "\\u%04x", scalar.value)
+                default: text.unicodeScalars.append(scalar)
+                }
+            }
+            text += "\""
+        case let object as [String: Any]:
+            text += "{"
+            for (index, key) in object.keys.sorted().enumerated() {
+                if index > 0 { text += ", " }
+                try write(key, into: &text)
+                text += ": "
+                try write(object[key] as Any, into: &text)
+            }
+            text += "}"
+        case let array as [Any]:
+            text += "["
+            for (index, element) in array.enumerated() {
+                if index > 0 { text += ", " }
+                try write(element, into: &text)
+            }
+            text += "]"
+        default:
+            throw ModelError.invalidData(
+                "a model setting of type \(type(of: value)) has no JSON form")
+        }
     }
 
     /// Runs `body` with a temporary path beside `path` (same folder, so a rename is atomic),

@@ -42,15 +42,16 @@ enum Launch {
             }
             Foundation.exit(1)
         }
+        if let helped = failures.firstIndex(of: 2) {
+            // Another rank was given --help: its command is not this one.
+            if world.isRoot { printError(differentFlags(rank: helped)) }
+            Foundation.exit(1)
+        }
         guard let prepared else { Foundation.exit(1) }  // unreachable: this rank succeeded
         do {
             let settings = try world.allgather(Fingerprint.of(agreement))
             if let rank = settings.firstIndex(where: { $0 != settings[0] }) {
-                if world.isRoot {
-                    printError(
-                        "rank \(rank) was given another command or other flags than rank 0; "
-                            + "give every rank the same ones")
-                }
+                if world.isRoot { printError(differentFlags(rank: rank)) }
                 Foundation.exit(1)
             }
         } catch {
@@ -60,28 +61,54 @@ enum Launch {
         return (prepared, world)
     }
 
-    /// A rank whose flags could not be parsed (or that showed the help), launched by MPI: it
-    /// takes part in the step in which `prepareOnEveryRank` lets the ranks learn who failed,
-    /// prints `message` (if any) when it is the first failing rank, and exits with `exitCode`.
-    static func failOnEveryRank(_ message: String?, exitCode: Int32) -> Never {
+    static func differentFlags(rank: Int) -> String {
+        "rank \(rank) was given another command or other flags than rank 0; give every rank the "
+            + "same ones"
+    }
+
+    /// A rank launched by MPI that stops at its flags: one that could not parse them
+    /// (`message`), or one given `--help` (`help`, the text). It takes part in the step in which
+    /// `prepareOnEveryRank` lets the ranks learn who failed, and the job prints one thing: the
+    /// first failing rank's message; else the help, once, when every rank asked for it; else
+    /// that the ranks were given different flags.
+    static func failOnEveryRank(_ message: String?, help: String? = nil, exitCode: Int32) -> Never {
         let world: any Communicator
         do { world = try MPICommunicator.world() } catch {
             if let message { printError(message) }
             Foundation.exit(exitCode)
         }
-        let failures = (try? world.allgather(1)) ?? [1]
-        if let message, failures.firstIndex(of: 1) == world.rank {
-            printError((world.rank != 0 ? "rank \(world.rank): " : "") + message)
+        let outcomes = (try? world.allgather(message == nil ? 2 : 1)) ?? [1]
+        if let first = outcomes.firstIndex(of: 1) {
+            if first == world.rank, let message {
+                printError((world.rank != 0 ? "rank \(world.rank): " : "") + message)
+            }
+            Foundation.exit(message == nil ? 1 : exitCode)
         }
-        Foundation.exit(exitCode)
+        if outcomes.allSatisfy({ $0 == 2 }) {
+            if world.isRoot, let help { FileHandle.standardOutput.write(Data(help.utf8)) }
+            Foundation.exit(exitCode)
+        }
+        if world.isRoot, let other = outcomes.firstIndex(where: { $0 != outcomes[0] }) {
+            printError(differentFlags(rank: other))
+        }
+        Foundation.exit(1)
     }
 
     /// A float32 `.npy` is mapped, not read: if the file is cut short while training reads it,
     /// the read faults (SIGBUS). Report that in one line, not a crash report; under MPI the
     /// launcher then ends the other ranks.
+    /// The ranks on one host map the same file and fault together: the first rank of each host
+    /// prints the line, the others end silently.
     static func reportChangedDataFiles() {
         let message: StaticString =
             "error: a memory-mapped data file changed or shrank while nntrain was reading it\n"
+        let environment = ProcessInfo.processInfo.environment
+        let localRank = ["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"].lazy
+            .compactMap { environment[$0] }.first
+        guard localRank == nil || localRank == "0" else {
+            nn_report_mapped_faults(nil)
+            return
+        }
         message.utf8Start.withMemoryRebound(to: CChar.self, capacity: message.utf8CodeUnitCount) {
             nn_report_mapped_faults($0)
         }

@@ -51,11 +51,8 @@ struct NNTrain: ParsableCommand {
             // every rank leaves at the agreement step (a rank given other flags stops there too).
             if code == .success {
                 if MPICommunicator.isLaunchedByMPI {
-                    if Launch.rankFromEnvironment == 0 {
-                        FileHandle.standardOutput.write(
-                            Data((Command.fullMessage(for: error) + "\n").utf8))
-                    }
-                    Launch.failOnEveryRank(nil, exitCode: 0)
+                    Launch.failOnEveryRank(
+                        nil, help: Command.fullMessage(for: error) + "\n", exitCode: 0)
                 }
                 Command.exit(withError: error)
             }

@@ -31,6 +31,8 @@ CASES = [
                       "--nesterov", "--learning-rate", "0.05"]),
     ("rmsprop_mse", ["--layers", "5:elu,1:linear", "--optimizer", "rmsprop", "--loss", "mse",
                      "--metrics", "mae"]),
+    # Whole-number floats (momentum 0, learning rate 1) must reach Keras as floats.
+    ("sgd_plain", ["--layers", "4:relu,3:softmax", "--optimizer", "sgd", "--learning-rate", "1"]),
 ]
 
 

@@ -144,6 +144,23 @@ import Testing
         #expect(try Sequential.fromJSON(compile("weighted_metrics", [String]())).isCompiled)
     }
 
+    /// Keras reads floats where it expects them: whole numbers are written with their point
+    /// (Keras refuses an SGD momentum of `0`), and the InputLayer takes a name no layer has.
+    @Test func writtenConfigsKeepFloatsAndUniqueNames() throws {
+        let model = Sequential([Dense(2, inputShape: [3], name: "input_layer")])
+        try model.compile(optimizer: SGD(learningRate: 1), loss: "mse")
+        let text = try model.toJSON()
+        #expect(
+            text.contains("\"learning_rate\": 1.0") && text.contains("\"momentum\": 0.0"), "\(text)"
+        )
+        #expect(text.contains("\"name\": \"input_layer_1\""), "\(text)")
+        let back = try Sequential.fromJSON(text)
+        #expect(back.layers.map(\.name) == ["input_layer"])
+        let json = try #require(
+            try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        #expect(json["class_name"] as? String == "Sequential")
+    }
+
     /// Save, load: the same weights, optimizer state, compile settings and predictions.
     @Test func nntrainArchiveRoundTrips() throws {
         let model = Sequential([

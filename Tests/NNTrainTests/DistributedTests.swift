@@ -231,11 +231,27 @@ import Testing
         }
     }
 
-    /// `--help` under mpirun prints the help once, and every rank ends.
+    /// `--help` under mpirun prints the help once, and every rank ends; `--help` on one rank
+    /// only is a difference in flags, in one line.
     @Test func helpUnderMPIPrintsOnce() throws {
         let result = try Runner.mpi(2, ["--help"])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.components(separatedBy: "USAGE:").count == 2, "\(result.stdout)")
+        let folder = try Runner.scratch()
+        let data = try Runner.writeDataset(samples: 20, in: folder)
+        let common = [
+            "--x", data.x, "--y", data.y, "--layers", "3:softmax", "--epochs", "1", "--verbose",
+            "0",
+        ]
+        for (first, second) in [(common + ["--help"], common), (common, common + ["--help"])] {
+            let mixed = try Runner.mpiPair(first, second)
+            #expect(mixed.status != 0)
+            #expect(
+                Self.errorLines(mixed) == [
+                    "error: rank 1 was given another command or other flags than rank 0; give "
+                        + "every rank the same ones"
+                ], "\(mixed.stderr)")
+        }
     }
 
     /// Checkpoints of two runs that stopped at the same step (started from other weights) are

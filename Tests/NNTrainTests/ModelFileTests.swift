@@ -72,8 +72,9 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let zip = try Data(contentsOf: URL(fileURLWithPath: saved))
         let text = String(decoding: zip, as: UTF8.self)
-        #expect(text.contains("\"class_name\":\"SGD\""))
-        #expect(text.contains("\"metrics\":[\"accuracy\",\"sparse_top_k_categorical_accuracy\"]"))
+        #expect(text.contains("\"class_name\": \"SGD\""))
+        #expect(
+            text.contains("\"metrics\": [\"accuracy\", \"sparse_top_k_categorical_accuracy\"]"))
     }
 
     @Test func jsonConfigDefinesTheModel() throws {
