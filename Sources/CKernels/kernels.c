@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 // Every kernel is written once, over a vector of W lanes (clang's ext_vector_type), and built for
@@ -598,10 +599,13 @@ void nn_mapped_unregister(const void *base) {
     }
 }
 
+static struct sigaction nn_previous_bus_action;
+
 static void nn_on_bus_error(int signal_number, siginfo_t *info, void *context) {
     (void)context;
-    uintptr_t address = (uintptr_t)info->si_addr;
-    for (int i = 0; i < NN_MAPPINGS; i++) {
+    // A fault of the process's own access has si_code > 0; a SIGBUS sent by kill has none.
+    uintptr_t address = info->si_code > 0 ? (uintptr_t)info->si_addr : 0;
+    for (int i = 0; address != 0 && i < NN_MAPPINGS; i++) {
         uintptr_t base = __atomic_load_n(&nn_mappings[i].base, __ATOMIC_SEQ_CST);
         uintptr_t end = __atomic_load_n(&nn_mappings[i].end, __ATOMIC_SEQ_CST);
         if (base != 0 && address >= base && address < end) {
@@ -613,16 +617,18 @@ static void nn_on_bus_error(int signal_number, siginfo_t *info, void *context) {
             _exit(1);
         }
     }
-    // Not ours: the default action, when the faulting access repeats.
-    signal(signal_number, SIG_DFL);
+    // Not ours: the handler there was before (the runtime's crash report, or the default)
+    // takes it, when the faulting access repeats or, for a sent signal, at once.
+    sigaction(signal_number, &nn_previous_bus_action, NULL);
+    if (info->si_code <= 0) raise(signal_number);
 }
 
 void nn_report_mapped_faults(const char *message) {
-    nn_fault_message = message;
+    nn_fault_message = message ? strdup(message) : NULL;  // kept for the process's life
     struct sigaction action;
     memset(&action, 0, sizeof action);
     action.sa_sigaction = nn_on_bus_error;
     action.sa_flags = SA_SIGINFO;
     sigemptyset(&action.sa_mask);
-    sigaction(SIGBUS, &action, NULL);
+    sigaction(SIGBUS, &action, &nn_previous_bus_action);
 }

@@ -139,7 +139,8 @@ enum KerasFiles {
                 throw ModelError.invalidData(
                     "a model setting is \(number); Keras files hold finite numbers")
             }
-            text += "\(number)"  // Swift's shortest form keeps the point or the exponent: 1.0, 1e-07
+            // Swift's shortest form keeps the point or the exponent: 1.0, 1e-07.
+            text += "\(number)"
         case let number as Float:
             try write(Double(number), into: &text)
         case let string as String:

@@ -105,7 +105,9 @@ public final class ModelCheckpoint: Callback {
 
     /// Python's format of `value` for `spec` (`[0][width][.precision][d|f|e]`), or nil.
     private static func render(_ value: Double, spec: Substring?, integer: Bool) -> String? {
-        guard let spec, !spec.isEmpty else { return integer ? String(Int(value)) : "\(value)" }
+        // Python writes every NaN as nan (Swift writes a negative one as -nan).
+        let plain = integer ? String(Int(value)) : value.isNaN ? "nan" : "\(value)"
+        guard let spec, !spec.isEmpty else { return plain }
         guard let match = spec.wholeMatch(of: #/(0?)(\d*)(?:\.(\d+))?([dfe]?)/#) else { return nil }
         let (zero, widthText, precision, type) = (match.1, match.2, match.3, match.4)
         guard widthText.count <= 3, (precision?.count ?? 0) <= 2 else { return nil }
@@ -119,16 +121,16 @@ public final class ModelCheckpoint: Callback {
         case "f", "e":
             guard value.isFinite else {
                 text = value.isNaN ? "nan" : value > 0 ? "inf" : "-inf"
-                return pad(text, width, zero: false)
+                return pad(text, width, zero: !zero.isEmpty)
             }
             text = String(format: "%." + (precision ?? "6") + type, value)
         default:
             // No type: str() of the value; Python's general format after a precision is not
             // offered.
             guard precision == nil else { return nil }
-            text = integer ? String(Int(value)) : "\(value)"
+            text = plain
         }
-        return pad(text, width, zero: !zero.isEmpty && value.isFinite)
+        return pad(text, width, zero: !zero.isEmpty)
     }
 
     /// `text` right-aligned in `width`, with zeros after the sign when `zero`, as Python pads.

@@ -74,7 +74,11 @@ enum Launch {
     static func failOnEveryRank(_ message: String?, help: String? = nil, exitCode: Int32) -> Never {
         let world: any Communicator
         do { world = try MPICommunicator.world() } catch {
-            if let message { printError(message) }
+            if let message {
+                printError(message)
+            } else if let help, rankFromEnvironment == 0 {
+                FileHandle.standardOutput.write(Data(help.utf8))
+            }
             Foundation.exit(exitCode)
         }
         let outcomes = (try? world.allgather(message == nil ? 2 : 1)) ?? [1]
@@ -97,21 +101,13 @@ enum Launch {
     /// A float32 `.npy` is mapped, not read: if the file is cut short while training reads it,
     /// the read faults (SIGBUS). Report that in one line, not a crash report; under MPI the
     /// launcher then ends the other ranks.
-    /// The ranks on one host map the same file and fault together: the first rank of each host
-    /// prints the line, the others end silently.
+    /// Under MPI each rank that faults says so, naming itself (ranks read different rows, so
+    /// they need not fault together).
     static func reportChangedDataFiles() {
-        let message: StaticString =
-            "error: a memory-mapped data file changed or shrank while nntrain was reading it\n"
-        let environment = ProcessInfo.processInfo.environment
-        let localRank = ["OMPI_COMM_WORLD_LOCAL_RANK", "MPI_LOCALRANKID", "SLURM_LOCALID"].lazy
-            .compactMap { environment[$0] }.first
-        guard localRank == nil || localRank == "0" else {
-            nn_report_mapped_faults(nil)
-            return
-        }
-        message.utf8Start.withMemoryRebound(to: CChar.self, capacity: message.utf8CodeUnitCount) {
-            nn_report_mapped_faults($0)
-        }
+        let rank = MPICommunicator.isLaunchedByMPI ? "rank \(rankFromEnvironment): " : ""
+        nn_report_mapped_faults(
+            "error: \(rank)a memory-mapped data file changed or shrank while nntrain was reading it\n"
+        )
     }
 
     /// Runs what follows `prepareOnEveryRank` and ends the process: status 0 when it succeeds,

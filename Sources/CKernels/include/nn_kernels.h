@@ -76,9 +76,8 @@ void nn_mapped_register(const void *base, size_t length);
 /// Forgets a mapping recorded by nn_mapped_register.
 void nn_mapped_unregister(const void *base);
 /// From now on, a bus error (SIGBUS) at an address inside a recorded mapping (its file was cut
-/// short while mapped) writes `message` to standard error (unless `message` is NULL) and ends
-/// the process with status 1; any other bus error keeps the default action. `message` must
-/// stay valid.
+/// short while mapped) writes `message` (copied; none when NULL) to standard error and ends the
+/// process with status 1; any other bus error goes to the handler there was before.
 void nn_report_mapped_faults(const char *message);
 
 /// The index of the first NaN or infinity among n values, or n when all are finite.
