@@ -69,6 +69,7 @@ let package = Package(
             exclude: ["Fixtures"]),
         .testTarget(
             name: "NNSavingTests", dependencies: ["NNSaving", "nntrain-h5check", "TestSupport"]),
-        .testTarget(name: "NNTrainTests", dependencies: ["nntrain", "TestSupport"]),
+        .testTarget(
+            name: "NNTrainTests", dependencies: ["nntrain", "learning-rate-example", "TestSupport"]),
     ]
 )

@@ -277,6 +277,24 @@ import Testing
         #expect(result.stdout.contains("Confusion matrix"))
     }
 
+    /// A program's own `print` lines and the model's logs keep their order in a pipe (the logs
+    /// once went straight out while the prints waited in their buffer).
+    @Test func printedLinesAndLogsKeepTheirOrderInAPipe() throws {
+        let example = URL(fileURLWithPath: Runner.binary).deletingLastPathComponent()
+            .appendingPathComponent("learning-rate-example").path
+        let result = try Runner.run(example, [])
+        #expect(result.status == 0, "\(result.stderr)")
+        let lines = result.stdout.split(separator: "\n").map(String.init)
+        let marks = lines.enumerated().filter {
+            $0.element.hasPrefix("learning rate:") || $0.element.hasPrefix("Epoch ")
+        }.map(\.element)
+        #expect(
+            marks == [
+                "learning rate: 0.0001", "Epoch 1/2", "Epoch 2/2", "learning rate: 0.01",
+                "Epoch 1/2", "Epoch 2/2",
+            ], "\(result.stdout)")
+    }
+
     /// A header cell may hold a comma inside quotes, and `""` inside quotes is one quote.
     @Test func quotedHeaderCellsAreOneColumnEach() throws {
         let result = try Runner.single([

@@ -6,14 +6,12 @@ do {
     // First way: Dense(units=5, input_shape=(3,), activation='relu')
     let inLayer = Sequential([Dense(5, inputShape: [3], activation: "relu")])
     inLayer.seed = 1
-    try inLayer.build(inputShape: [3])
 
     // Second way: model.add(Dense(units=5, input_shape=(3,))); model.add(Activation('relu'))
     let added = Sequential()
     added.seed = 1
     added.add(Dense(5, inputShape: [3]))
     added.add(Activation("relu"))
-    try added.build(inputShape: [3])
 
     // node output = relu(weighted sum of inputs): both models compute the same thing.
     let x = Tensor([[0.5, -1.0, 2.0]])

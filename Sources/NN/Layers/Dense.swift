@@ -102,6 +102,19 @@ public final class Dense: ActivatedLayer {
         if configurationError == nil { configurationError = error }
     }
 
+    /// Keras's spelling with the label: `Dense(units: 16, inputShape: [1], activation: "relu")`.
+    public convenience init(
+        units: Int, inputShape: Shape? = nil, activation: String = "linear", useBias: Bool = true,
+        kernelInitializer: Initializer = .glorotUniform, biasInitializer: Initializer = .zeros,
+        kernelRegularizer: Regularizer? = nil, biasRegularizer: Regularizer? = nil,
+        name: String? = nil
+    ) {
+        self.init(
+            units, inputShape: inputShape, activation: activation, useBias: useBias,
+            kernelInitializer: kernelInitializer, biasInitializer: biasInitializer,
+            kernelRegularizer: kernelRegularizer, biasRegularizer: biasRegularizer, name: name)
+    }
+
     public var slots: [Slot] { bias.map { [kernel, $0] } ?? [kernel] }
 
     public var regularizedSlots: [(slot: Slot, regularizer: Regularizer)] {

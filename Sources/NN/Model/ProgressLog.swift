@@ -7,7 +7,8 @@ import Foundation
 ///
 /// - verbose 2, or verbose 1 when standard output is not a terminal: one line at the end,
 ///   `210/210 - 0s - 41us/step - accuracy: 0.7010 - loss: 0.5748`. As in Keras, this line's
-///   time per step is the total time over all steps.
+///   time per step is the total time over all steps. (Keras 3 on Linux draws its bar into a
+///   pipe as well, carriage returns and all; nntrain writes a log file the final line only.)
 /// - verbose 1 on a terminal: Keras's 20-cell `━` bar, redrawn in place at most every 50 ms,
 ///   with an ETA, then the final line; its time per step leaves out the first step.
 /// - verbose 0: nothing.

@@ -33,8 +33,12 @@ public final class Sequential {
     /// choices. Defaults to 0. Set it before the model is built.
     public var seed: UInt64 = 0
     /// Receives everything the model prints (logs, summary). Defaults to standard output.
+    ///
+    /// The default goes through the same buffered stream as Swift's `print`, flushed at once, so
+    /// that a program's own lines and the model's logs keep their order in a file or a pipe.
     public var output: (String) -> Void = { text in
-        FileHandle.standardOutput.write(Data(text.utf8))
+        print(text, terminator: "")
+        fflush(nil)
     }
 
     /// Called on every rank after each training step with the epoch and step index (from 0),
@@ -263,6 +267,14 @@ public final class Sequential {
 
     /// Configures the model for training with a typed optimizer and a loss name.
     public func compile(optimizer: any Optimizer, loss: String, metrics: [String] = [])
+        throws(ModelError)
+    {
+        try compile(optimizer: optimizer, loss: Losses.named(loss), metrics: metrics)
+    }
+
+    /// The optimizer first and unlabelled, as the Keras notes write it:
+    /// `model.compile(Adam(learningRate: 1e-4), loss: "sparse_categorical_crossentropy")`.
+    public func compile(_ optimizer: any Optimizer, loss: String, metrics: [String] = [])
         throws(ModelError)
     {
         try compile(optimizer: optimizer, loss: Losses.named(loss), metrics: metrics)

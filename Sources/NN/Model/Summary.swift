@@ -11,7 +11,13 @@ extension Sequential {
 
     /// The text `summary()` prints. The default width is Keras's on a pipe or an 80-column
     /// terminal; widths are kept within 20…10,000 characters, so that every column has room.
+    ///
+    /// A model whose first layer declares its input shape is built first, as Keras has built
+    /// it by then (its initial weights then come from the `seed` set so far).
     public func summaryText(lineLength: Int = 76) -> String {
+        if !isBuilt, let declared = layers.first?.declaredInputShape {
+            try? build(inputShape: declared)
+        }
         let lineLength = min(max(lineLength, 20), 10_000)
         let stops = [Int(Double(lineLength) * 0.45), Int(Double(lineLength) * 0.80), lineLength]
         let widths = [stops[0] - 1, stops[1] - stops[0] - 2, stops[2] - stops[1] - 1]
