@@ -18,9 +18,22 @@ PYTHON=${PYTHON:-python3}
 REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO_DIR"
 
-swift build -c release --product nntrain-bench >/dev/null
+# Builds a release product quietly, showing the compiler's output when the build fails.
+build() {
+    local log
+    log=$(mktemp)
+    if ! swift build -c release --product "$1" >"$log" 2>&1; then
+        cat "$log" >&2
+        rm -f "$log"
+        exit 1
+    fi
+    rm -f "$log"
+}
+build nntrain-bench
 BENCH=.build/release/nntrain-bench
-CORES=$(nproc)
+# Physical cores (OpenMPI's slots; nproc counts hardware threads and follows OMP_NUM_THREADS).
+CORES=$(lscpu -p=Core,Socket 2>/dev/null | grep -v '^#' | sort -u | wc -l)
+(( CORES > 0 )) || CORES=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
 mpi_flags=(-n "$RANKS")
 [[ $(id -u) -eq 0 ]] && mpi_flags+=(--allow-run-as-root)
 (( RANKS > CORES )) && mpi_flags+=(--oversubscribe)
