@@ -183,7 +183,7 @@ struct Options: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Write the predictions for the test samples (or, without --test-x, the training samples) to this .csv or .npy file.",
+            "Write the predictions for the test samples (--test-x, or the built-in example's test set; otherwise the training samples) to this .csv or .npy file.",
             valueName: "path"))
     var predictionsOut: String?
 
