@@ -6,23 +6,11 @@
 #   benchmarks/memory.sh            # writes W2 to a temporary folder first (188 MB, 179 MiB)
 set -euo pipefail
 
-REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if ! command -v pgrep >/dev/null 2>&1; then
     echo "error: memory.sh needs pgrep (apt-get install procps)" >&2
     exit 1
 fi
-cd "$REPO_DIR"
-# Builds a release product quietly, showing the compiler's output when the build fails.
-build() {
-    local log
-    log=$(mktemp)
-    if ! swift build -c release --product "$1" >"$log" 2>&1; then
-        cat "$log" >&2
-        rm -f "$log"
-        exit 1
-    fi
-    rm -f "$log"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 build nntrain-bench
 build nntrain
 DATA=$(mktemp -d)

@@ -10,36 +10,13 @@ EPOCHS_W1=${EPOCHS_W1:-20}
 EPOCHS_W2=${EPOCHS_W2:-4}
 RANKS=${RANKS:-2}
 PYTHON=${PYTHON:-python3}
-REPO_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$REPO_DIR"
-
-# Builds a release product quietly, showing the compiler's output when the build fails.
-build() {
-    local log
-    log=$(mktemp)
-    if ! swift build -c release --product "$1" >"$log" 2>&1; then
-        cat "$log" >&2
-        rm -f "$log"
-        exit 1
-    fi
-    rm -f "$log"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 build nntrain-bench
 build nntrain
 BENCH=.build/release/nntrain-bench
-# Physical cores (OpenMPI's slots; nproc counts hardware threads and follows OMP_NUM_THREADS).
-CORES=$(lscpu -p=Core,Socket 2>/dev/null | grep -v '^#' | sort -u | wc -l)
-(( CORES > 0 )) || CORES=$(env -u OMP_NUM_THREADS -u OMP_THREAD_LIMIT nproc)
-mpi_flags=(-n "$RANKS")
-# OpenMPI refuses root without this; more ranks than cores need --oversubscribe.
-[[ $(id -u) -eq 0 ]] && mpi_flags+=(--allow-run-as-root)
-(( RANKS > CORES )) && mpi_flags+=(--oversubscribe)
-
-# The same shared-memory transport launch/nntrain-mpi chooses (see the note there).
-export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
+mpi_setup
 
 echo "== machine: $CORES cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-THREADS_PER_RANK=$(( CORES / RANKS > 0 ? CORES / RANKS : 1 ))
 nntrain_runs() {
     echo "== nntrain, one process, OpenBLAS threads = $CORES"
     OPENBLAS_NUM_THREADS=$CORES "$BENCH" gemm --epochs "$EPOCHS_W2"

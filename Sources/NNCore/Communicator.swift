@@ -1,3 +1,5 @@
+import Foundation
+
 /// A group of processes that train one model together: ranks `0..<size`.
 ///
 /// `LocalCommunicator` is the group of one, and the single-process path is the distributed path
@@ -43,5 +45,17 @@ public enum CommunicatorError: Error, Equatable, CustomStringConvertible {
         case .mismatch(let message):
             return message
         }
+    }
+}
+
+/// How an MPI launcher (`mpirun`, `srun`) started this process, read from the environment it
+/// sets: no MPI library is needed, and it can be read before MPI starts.
+public enum Launcher {
+    /// This process's rank, or nil when no launcher variable holds a number.
+    public static var rank: Int? {
+        for name in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"] {
+            if let value = getenv(name), let rank = Int(String(cString: value)) { return rank }
+        }
+        return nil
     }
 }

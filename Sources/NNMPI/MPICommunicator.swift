@@ -49,19 +49,13 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
     }
 
     /// This process's rank as an MPI launcher (`mpirun`, `srun`) set it in the environment,
-    /// read before MPI is initialised; nil when no launcher variable holds a number.
-    public static var launchRank: Int? {
-        for name in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"] {
-            if let value = getenv(name), let rank = Int(String(cString: value)) { return rank }
-        }
-        return nil
-    }
+    /// read before MPI is initialised (`Launcher.rank`).
+    public static var launchRank: Int? { Launcher.rank }
 
     /// Whether this process was started by an MPI launcher (`mpirun`, `srun`), judged from
     /// the environment before MPI is initialised (see `launchRank`).
     public static var isLaunchedByMPI: Bool { launchRank != nil }
 
-    /// MPI counts are 32-bit: larger buffers are refused rather than truncated.
     /// Refuses a collective after `finalize()`: OpenMPI ends the process on any call made then.
     private static func checkLive(_ call: String) throws(CommunicatorError) {
         guard nn_mpi_finalized() == 0 else {
@@ -80,6 +74,7 @@ public final class MPICommunicator: Communicator, @unchecked Sendable {
         return Int32(root)
     }
 
+    /// MPI counts are 32-bit: larger buffers are refused rather than truncated.
     private static func count(_ n: Int, _ call: String) throws(CommunicatorError) -> Int32 {
         guard n <= Int(Int32.max) else {
             throw .mpi(call: call, code: -1, message: "\(n) values exceed MPI's 32-bit count")

@@ -137,10 +137,7 @@ enum KerasWeights {
     /// Writes a warning line to standard error, once per job: from the first process of an
     /// MPI or Slurm launch (every rank loads the same file), or from a process launched alone.
     private static func warn(_ message: String) {
-        let environment = ProcessInfo.processInfo.environment
-        let rank = ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"].lazy
-            .compactMap { environment[$0] }.first
-        guard rank == nil || rank == "0" else { return }
+        guard (Launcher.rank ?? 0) == 0 else { return }
         FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
     }
 

@@ -30,23 +30,7 @@ enum Launch {
             printError("\(error)")
             Foundation.exit(1)
         }
-        let failures: [UInt64]
-        do { failures = try world.allgather(failure == nil ? 0 : 1) } catch {
-            printError("\(error)")
-            world.abort(exitCode: 1)
-        }
-        if let first = failures.firstIndex(of: 1) {
-            if first == world.rank, let failure {
-                printError(
-                    (world.size > 1 && world.rank != 0 ? "rank \(world.rank): " : "") + failure)
-            }
-            Foundation.exit(1)
-        }
-        if let helped = failures.firstIndex(of: 2) {
-            // Another rank was given --help: its command is not this one.
-            if world.isRoot { printError(differentFlags(rank: helped)) }
-            Foundation.exit(1)
-        }
+        agreeOnStart(world, failure == nil ? .ready : .failed, message: failure)
         guard let prepared else { Foundation.exit(1) }  // unreachable: this rank succeeded
         do {
             let settings = try world.allgather(Fingerprint.of(agreement))
@@ -66,11 +50,47 @@ enum Launch {
             + "same ones"
     }
 
+    /// `message` as a rank other than 0 reports it: naming itself.
+    static func ranked(_ message: String, _ world: any Communicator) -> String {
+        (world.rank != 0 ? "rank \(world.rank): " : "") + message
+    }
+
+    /// How a rank's start went, as it tells the others.
+    enum Outcome: UInt64 { case ready = 0, failed = 1, help = 2 }
+
+    /// The first collective of every run: each rank tells how its start went. It returns when
+    /// every rank is ready; otherwise the job prints one thing and every rank exits: the first
+    /// failing rank's `message`; else `help`, once, when every rank asked for it; else that the
+    /// ranks were given different commands. A failed rank exits with `exitCode`, a help-only
+    /// job with 0, any other rank with 1.
+    static func agreeOnStart(
+        _ world: any Communicator, _ outcome: Outcome, message: String? = nil,
+        help: String? = nil, exitCode: Int32 = 1
+    ) {
+        let outcomes: [UInt64]
+        do { outcomes = try world.allgather(outcome.rawValue) } catch {
+            printError("\(error)")
+            world.abort(exitCode: 1)
+        }
+        if outcomes.allSatisfy({ $0 == Outcome.ready.rawValue }) { return }
+        if let first = outcomes.firstIndex(of: Outcome.failed.rawValue) {
+            if first == world.rank, let message { printError(ranked(message, world)) }
+            Foundation.exit(outcome == .failed ? exitCode : 1)
+        }
+        if outcomes.allSatisfy({ $0 == Outcome.help.rawValue }) {
+            if world.isRoot, let help { FileHandle.standardOutput.write(Data(help.utf8)) }
+            Foundation.exit(0)
+        }
+        // Some ranks asked for help, the others are ready: they were given other commands.
+        if world.isRoot, let other = outcomes.firstIndex(where: { $0 != outcomes[0] }) {
+            printError(differentFlags(rank: other))
+        }
+        Foundation.exit(1)
+    }
+
     /// A rank launched by MPI that stops at its flags: one that could not parse them
     /// (`message`), or one given `--help` (`help`, the text). It takes part in the step in which
-    /// `prepareOnEveryRank` lets the ranks learn who failed, and the job prints one thing: the
-    /// first failing rank's message; else the help, once, when every rank asked for it; else
-    /// that the ranks were given different flags.
+    /// `prepareOnEveryRank` lets the ranks learn who failed (`agreeOnStart`).
     static func failOnEveryRank(_ message: String?, help: String? = nil, exitCode: Int32) -> Never {
         let world: any Communicator
         do { world = try MPICommunicator.world() } catch {
@@ -81,21 +101,10 @@ enum Launch {
             }
             Foundation.exit(exitCode)
         }
-        let outcomes = (try? world.allgather(message == nil ? 2 : 1)) ?? [1]
-        if let first = outcomes.firstIndex(of: 1) {
-            if first == world.rank, let message {
-                printError((world.rank != 0 ? "rank \(world.rank): " : "") + message)
-            }
-            Foundation.exit(message == nil ? 1 : exitCode)
-        }
-        if outcomes.allSatisfy({ $0 == 2 }) {
-            if world.isRoot, let help { FileHandle.standardOutput.write(Data(help.utf8)) }
-            Foundation.exit(exitCode)
-        }
-        if world.isRoot, let other = outcomes.firstIndex(where: { $0 != outcomes[0] }) {
-            printError(differentFlags(rank: other))
-        }
-        Foundation.exit(1)
+        agreeOnStart(
+            world, message == nil ? .help : .failed, message: message, help: help,
+            exitCode: exitCode)
+        Foundation.exit(exitCode)  // unreachable: this rank is not ready
     }
 
     /// A float32 `.npy` is mapped, not read: if the file is cut short while training reads it,
@@ -121,9 +130,7 @@ enum Launch {
             // Every rank stopped at the same step, which failed on some: the first of those
             // says why, and all end without MPI_Abort (none waits in a collective).
             let failed = GroupFailure.failedRanks ?? []
-            if world.rank == failed.first {
-                printError((world.rank != 0 ? "rank \(world.rank): " : "") + "\(error)")
-            }
+            if world.rank == failed.first { printError(ranked("\(error)", world)) }
             Foundation.exit(1)
         } catch let error as ModelError where error.isSharedByAllRanks {
             if world.isRoot { printError(error.description) }

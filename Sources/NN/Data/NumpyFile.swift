@@ -1,4 +1,3 @@
-import CKernels
 import Foundation
 
 /// Reads and writes NumPy's `.npy` files (format versions 1–3, little-endian, C order).
@@ -94,8 +93,7 @@ public enum NumpyFile {
         throws(ModelError)
     {
         let width = shape.count == 2 ? max(shape[1], 1) : 1
-        let index = values.isEmpty ? 0 : nn_first_nonfinite(values.baseAddress!, values.count)
-        if index < values.count {
+        if let index = values.firstNonFinite {
             throw .file(
                 path: path,
                 problem:

@@ -87,3 +87,12 @@ public final class MappedSamples: Samples, @unchecked Sendable {
             shape: newShape, mapping: mapping, offset: offset + 4 * rowWidth * range.lowerBound)
     }
 }
+
+extension UnsafeBufferPointer<Float> {
+    /// The index of the first NaN or infinity (a vectorised scan), or nil when all are finite.
+    var firstNonFinite: Int? {
+        guard let base = baseAddress, count > 0 else { return nil }
+        let index = nn_first_nonfinite(base, count)
+        return index < count ? index : nil
+    }
+}

@@ -57,9 +57,9 @@ public struct CategoricalCrossentropy: Loss {
         into gradient: inout Tensor
     ) {
         guard fromLogits else {
-            self.gradient(predictions: predictions, targets: targets, scale: scale, into: &gradient)
-            sampleLosses(predictions: predictions, targets: targets, into: losses)
-            return
+            return lossesAndGradientSeparately(
+                predictions: predictions, targets: targets, scale: scale, losses: losses,
+                into: &gradient)
         }
         let rows = predictions.rows, width = predictions.rowWidth
         let keep = 1 - labelSmoothing, spread = labelSmoothing / Float(width)

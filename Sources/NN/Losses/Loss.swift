@@ -31,6 +31,17 @@ extension Loss {
         predictions: Tensor, targets: Tensor, scale: Float, losses: UnsafeMutablePointer<Float>,
         into gradient: inout Tensor
     ) {
+        lossesAndGradientSeparately(
+            predictions: predictions, targets: targets, scale: scale, losses: losses,
+            into: &gradient)
+    }
+
+    /// The default `lossesAndGradient`: `gradient`, then `sampleLosses`. A loss that fuses the
+    /// two in some cases calls it for the others.
+    func lossesAndGradientSeparately(
+        predictions: Tensor, targets: Tensor, scale: Float, losses: UnsafeMutablePointer<Float>,
+        into gradient: inout Tensor
+    ) {
         self.gradient(predictions: predictions, targets: targets, scale: scale, into: &gradient)
         sampleLosses(predictions: predictions, targets: targets, into: losses)
     }

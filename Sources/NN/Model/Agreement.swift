@@ -11,25 +11,35 @@ extension Sequential {
         return (configuration, Fingerprint.of(x, y))
     }
 
+    /// Gathers every rank's `hash` and, when one differs from rank 0's, stops every rank (all
+    /// see the same hashes) with `message(rank, hashes)` naming the first that differs.
+    private func requireSame(
+        _ hash: UInt64, over world: any Communicator, _ message: (Int, [UInt64]) -> String
+    ) throws {
+        let hashes = try world.allgather(hash)
+        if let rank = hashes.firstIndex(where: { $0 != hashes[0] }) {
+            throw CommunicatorError.mismatch(message(rank, hashes))
+        }
+    }
+
+    /// "rank r has different data to `what` (fingerprint …) than rank 0 (fingerprint …)".
+    private static func differentData(_ what: String, _ rank: Int, _ hashes: [UInt64]) -> String {
+        "rank \(rank) has different \(what) (fingerprint \(Fingerprint.hex(hashes[rank]))) than "
+            + "rank 0 (fingerprint \(Fingerprint.hex(hashes[0])))"
+    }
+
     /// Stops when ranks were given different configurations or data: training would silently
     /// diverge otherwise. Every rank learns the outcome, and rank 0 reports it.
     func checkAgreement(
         _ fingerprints: (configuration: UInt64, data: UInt64), over world: any Communicator
     ) throws {
         guard world.size > 1 else { return }
-        let (configuration, data) = fingerprints
-        let configurations = try world.allgather(configuration)
-        let datas = try world.allgather(data)
-        if let rank = configurations.firstIndex(where: { $0 != configurations[0] }) {
-            throw CommunicatorError.mismatch(
-                "rank \(rank) has a different training configuration (model, compile settings, "
-                    + "flags or seed) than rank 0")
+        try requireSame(fingerprints.configuration, over: world) { rank, _ in
+            "rank \(rank) has a different training configuration (model, compile settings, "
+                + "flags or seed) than rank 0"
         }
-        if let rank = datas.firstIndex(where: { $0 != datas[0] }) {
-            throw CommunicatorError.mismatch(
-                "rank \(rank) has different training data (fingerprint "
-                    + "\(Fingerprint.hex(datas[rank]))) than rank 0 (fingerprint "
-                    + "\(Fingerprint.hex(datas[0])))")
+        try requireSame(fingerprints.data, over: world) {
+            Self.differentData("training data", $0, $1)
         }
     }
 
@@ -44,11 +54,9 @@ extension Sequential {
         for variable in state.variables {
             hash = (hash &* 0x100_0000_01b3) ^ Fingerprint.of(variable)
         }
-        let hashes = try world.allgather(hash)
-        if let rank = hashes.firstIndex(where: { $0 != hashes[0] }) {
-            throw CommunicatorError.mismatch(
-                "rank \(rank) starts with a different optimizer state (step count or moments) than "
-                    + "rank 0; give every rank the same weights file")
+        try requireSame(hash, over: world) { rank, _ in
+            "rank \(rank) starts with a different optimizer state (step count or moments) than "
+                + "rank 0; give every rank the same weights file"
         }
     }
 
@@ -62,11 +70,9 @@ extension Sequential {
         for value in order + shuffleGenerator.state.map({ Int(truncatingIfNeeded: $0) }) {
             hash = (hash ^ UInt64(bitPattern: Int64(value))) &* 0x100_0000_01b3
         }
-        let hashes = try world.allgather(hash)
-        if let rank = hashes.firstIndex(where: { $0 != hashes[0] }) {
-            throw CommunicatorError.mismatch(
-                "rank \(rank) resumed from a checkpoint of another run than rank 0's (other weights "
-                    + "or order at the same step); give every rank the same checkpoint folder")
+        try requireSame(hash, over: world) { rank, _ in
+            "rank \(rank) resumed from a checkpoint of another run than rank 0's (other weights "
+                + "or order at the same step); give every rank the same checkpoint folder"
         }
         try checkOptimizerState(over: world)
     }
@@ -78,17 +84,11 @@ extension Sequential {
         throws
     {
         guard world.size > 1 else { return }
-        let datas = try world.allgather(Fingerprint.of(samples))
-        if let rank = datas.firstIndex(where: { $0 != datas[0] }) {
-            throw CommunicatorError.mismatch(
-                "rank \(rank) has different data to \(what) (fingerprint "
-                    + "\(Fingerprint.hex(datas[rank]))) than rank 0 (fingerprint "
-                    + "\(Fingerprint.hex(datas[0])))")
+        try requireSame(Fingerprint.of(samples), over: world) {
+            Self.differentData("data to \(what)", $0, $1)
         }
-        let weights = try world.allgather(Fingerprint.of(store.values))
-        if let rank = weights.firstIndex(where: { $0 != weights[0] }) {
-            throw CommunicatorError.mismatch(
-                "rank \(rank) has different weights than rank 0; give every rank the same model")
+        try requireSame(Fingerprint.of(store.values), over: world) { rank, _ in
+            "rank \(rank) has different weights than rank 0; give every rank the same model"
         }
     }
 
@@ -96,11 +96,9 @@ extension Sequential {
     /// and a difference means a fault (bad memory, a bug) that would silently grow.
     func checkReplicas(after epoch: Int, over world: any Communicator) throws {
         guard world.size > 1 else { return }
-        let hashes = try world.allgather(Fingerprint.of(store.values))
-        if let rank = hashes.firstIndex(where: { $0 != hashes[0] }) {
-            throw CommunicatorError.mismatch(
-                "rank \(rank)'s weights diverged from rank 0's after epoch \(epoch + 1); "
-                    + "training stopped")
+        try requireSame(Fingerprint.of(store.values), over: world) { rank, _ in
+            "rank \(rank)'s weights diverged from rank 0's after epoch \(epoch + 1); "
+                + "training stopped"
         }
     }
 

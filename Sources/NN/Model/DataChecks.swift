@@ -1,5 +1,3 @@
-import CKernels
-
 /// Checks on user data before any work starts, so that mistakes get one clear message.
 extension Sequential {
     /// Checks data before training or inference, building the model from `x` if needed, so
@@ -53,9 +51,7 @@ extension Sequential {
     static func requireFinite(_ t: any Samples, role: String) throws(ModelError) {
         let width = max(t.rowWidth, 1)
         let bad: (Int, Float)? = t.withUnsafeValues { values in
-            guard !values.isEmpty else { return nil }
-            let index = nn_first_nonfinite(values.baseAddress!, values.count)
-            return index < values.count ? (index, values[index]) : nil
+            values.firstNonFinite.map { ($0, values[$0]) }
         }
         if let (index, value) = bad {
             throw .invalidData(

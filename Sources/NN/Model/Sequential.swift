@@ -91,9 +91,6 @@ public final class Sequential {
     var shuffleGenerator: SeededGenerator
     /// Counts `add`, `build` and `compile`: a `fit` under way stops if a callback changes it.
     private(set) var structureVersion = 0
-    /// The name of a layer listed twice in this model, reported by `compile` and `build`.
-    private var repeatedLayer: String?
-
     /// Which model holds each layer. A layer keeps where its weights sit in the store of the
     /// model that built it, so one layer object cannot serve two models, or two places in one.
     /// A model takes its layers when it builds them and lets them go when it is freed.
@@ -101,13 +98,9 @@ public final class Sequential {
 
     /// Makes a model from a list of layers. Keras: `Sequential(layers=None, name=None)`.
     public init(_ layers: [any Layer] = [], name: String? = nil) {
-        self.layers = []
         self.name = name ?? LayerNames.unique("sequential")
         shuffleGenerator = SeededGenerator(seed: 0, stream: 2)
-        for layer in layers {
-            noteRepeat(layer)
-            self.layers.append(layer)
-        }
+        self.layers = layers
     }
 
     deinit {
@@ -118,32 +111,25 @@ public final class Sequential {
         }
     }
 
-    private func noteRepeat(_ layer: any Layer) {
-        if repeatedLayer == nil, layers.contains(where: { $0 === layer }) {
-            repeatedLayer = layer.name
-        }
-        if repeatedName == nil, layers.contains(where: { $0.name == layer.name }) {
-            repeatedName = layer.name
-        }
-    }
-
-    /// A name two layers of this model share (Keras refuses it when the second is added).
-    private var repeatedName: String?
-
-    /// Makes this model the holder of its layers, before it builds them into its store.
+    /// Makes this model the holder of its layers, before it builds them into its store: each
+    /// layer once, under a name no other of its layers has (Keras refuses a repeat when the
+    /// second is added), and held by no other model.
     private func claimLayers() throws(ModelError) {
-        if let repeatedLayer {
-            throw .unsupported(
-                "Layer '\(repeatedLayer)' appears twice in model '\(name)'. A layer takes one place "
-                    + "in one model: make a new layer for each place.")
-        }
-        if let repeatedName {
-            throw .unsupported(
-                "All layers added to a Sequential model should have unique names. Name "
-                    + "'\(repeatedName)' is already the name of a layer in this model.")
+        let ids = layers.map { ObjectIdentifier($0) }
+        var seenIDs = Set<ObjectIdentifier>(), seenNames = Set<String>()
+        for (layer, id) in zip(layers, ids) {
+            guard seenIDs.insert(id).inserted else {
+                throw .unsupported(
+                    "Layer '\(layer.name)' appears twice in model '\(name)'. A layer takes one "
+                        + "place in one model: make a new layer for each place.")
+            }
+            guard seenNames.insert(layer.name).inserted else {
+                throw .unsupported(
+                    "All layers added to a Sequential model should have unique names. Name "
+                        + "'\(layer.name)' is already the name of a layer in this model.")
+            }
         }
         let me = ObjectIdentifier(self)
-        let ids = layers.map { ObjectIdentifier($0) }
         let taken: Int? = Self.owners.withLock { owners in
             if let index = ids.firstIndex(where: { owners[$0].map { $0 != me } ?? false }) {
                 return index
@@ -160,7 +146,6 @@ public final class Sequential {
 
     /// Appends a layer. Keras: `model.add(layer)`.
     public func add(_ layer: any Layer) {
-        noteRepeat(layer)
         structureVersion += 1
         layers.append(layer)
         if inputShape != nil {
@@ -217,8 +202,6 @@ public final class Sequential {
         outputShapes = shapes
         regularized = layers.flatMap(\.regularizedSlots)
         shuffleGenerator = SeededGenerator(seed: seed, stream: 2)
-        activations = []
-        gradients = []
         probabilities = nil
         targets = nil
         if isCompiled { buildOptimizer() }
@@ -309,7 +292,12 @@ public final class Sequential {
     public var hasOptimizerState: Bool {
         guard isCompiled, isBuilt else { return false }
         guard let base = optimizer as? BaseOptimizer else { return true }
-        return base.isBuilt && base.owner == ObjectIdentifier(store) && base.slots == store.slots
+        return base.isBuilt && optimizerServes(base)
+    }
+
+    /// Whether `base` was built by this model, for its weights as they are.
+    private func optimizerServes(_ base: BaseOptimizer) -> Bool {
+        base.owner == ObjectIdentifier(store) && base.slots == store.slots
     }
 
     /// Sizes the optimizer for this model's weights (done by `compile` and `build`; for
@@ -331,7 +319,7 @@ public final class Sequential {
         guard isBuilt, let base = optimizer as? BaseOptimizer else { return }
         if !base.isBuilt {
             buildOptimizer()
-        } else if base.owner != ObjectIdentifier(store) || base.slots != store.slots {
+        } else if !optimizerServes(base) {
             throw .unsupported(
                 "This \(optimizer.name) optimizer was built for another model's weights. An "
                     + "optimizer serves the weights it was built for: give model '\(name)' its own."
